@@ -73,6 +73,11 @@ public final class Proc {
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
+        },
+        task -> {
+          Thread t = new Thread(task, "proc-drain");
+          t.setDaemon(true);
+          t.start();
         });
   }
 }
