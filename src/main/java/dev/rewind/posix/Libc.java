@@ -1,0 +1,84 @@
+package dev.rewind.posix;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc calls Rewind needs, declared with {@code byte[]} paths (NUL-terminated by the caller)
+ * so that file names never pass through a {@link String} and its charset.
+ */
+public interface Libc {
+  @SaveError
+  int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] buf);
+
+  @SaveError
+  int open(@In byte[] path, int flags, int mode);
+
+  @SaveError
+  int close(int fd);
+
+  @SaveError
+  int fsync(int fd);
+
+  @SaveError
+  Pointer opendir(@In byte[] path);
+
+  @SaveError
+  Pointer readdir(Pointer dir);
+
+  @SaveError
+  int closedir(Pointer dir);
+
+  @SaveError
+  @ssize_t
+  long readlink(@In byte[] path, @Out byte[] buf, @size_t long size);
+
+  @SaveError
+  int mkdir(@In byte[] path, int mode);
+
+  @SaveError
+  int symlink(@In byte[] target, @In byte[] linkPath);
+
+  @SaveError
+  int link(@In byte[] existing, @In byte[] newPath);
+
+  @SaveError
+  int mknod(@In byte[] path, int mode, long dev);
+
+  @SaveError
+  int lchown(@In byte[] path, int uid, int gid);
+
+  @SaveError
+  int chmod(@In byte[] path, int mode);
+
+  @SaveError
+  int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
+
+  @SaveError
+  int rename(@In byte[] from, @In byte[] to);
+
+  @SaveError
+  int unlink(@In byte[] path);
+
+  @SaveError
+  int rmdir(@In byte[] path);
+
+  @SaveError
+  @ssize_t
+  long lgetxattr(@In byte[] path, @In byte[] name, @Out byte[] value, @size_t long size);
+
+  @SaveError
+  @ssize_t
+  long llistxattr(@In byte[] path, @Out byte[] list, @size_t long size);
+
+  @SaveError
+  int lsetxattr(@In byte[] path, @In byte[] name, @In byte[] value, @size_t long size, int flags);
+
+  String strerror(int errnum);
+
+  int geteuid();
+}

@@ -1,0 +1,309 @@
+package dev.rewind.posix;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * File system calls on byte-string paths. Linux names need not be valid in any charset, and
+ * {@code java.nio} loses such names as soon as they become a {@link String}; every call here
+ * takes and returns raw bytes instead. Thread-safe.
+ *
+ * <p>Failures are {@link IOException}s in the {@code java.nio.file} family ({@link
+ * NoSuchFileException}, {@link AccessDeniedException}, ...) that name the path.
+ */
+public final class Posix {
+  private static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int STATX_BASIC_STATS = 0x7ff;
+  private static final int STATX_SIZE = 256;
+  private static final int DIRENT_NAME_OFFSET = 19;
+  private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
+  private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
+  private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
+  private static final int O_EXCL = OpenFlags.O_EXCL.intValue();
+  private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
+  private static final int O_CLOEXEC = 02000000;
+  private static final int ERANGE = Errno.ERANGE.intValue();
+  private static final int ENODATA = Errno.ENODATA.intValue();
+  private static final int ENOTSUP = Errno.EOPNOTSUPP.intValue();
+
+  private Posix() {}
+
+  /** {@code lstat}: the entry itself, never a symlink's target. */
+  public static Stat lstat(byte[] path) throws IOException {
+    byte[] buf = new byte[STATX_SIZE];
+    if (LIBC.statx(AT_FDCWD, cstr(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) != 0) {
+      throw error("lstat", path);
+    }
+    ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
+    return new Stat(
+        Short.toUnsignedInt(b.getShort(28)),
+        Integer.toUnsignedLong(b.getInt(20)),
+        Integer.toUnsignedLong(b.getInt(24)),
+        b.getLong(40),
+        b.getLong(112),
+        b.getInt(120),
+        b.getLong(32),
+        Stat.makedev(Integer.toUnsignedLong(b.getInt(136)), Integer.toUnsignedLong(b.getInt(140))),
+        Integer.toUnsignedLong(b.getInt(16)),
+        Integer.toUnsignedLong(b.getInt(128)),
+        Integer.toUnsignedLong(b.getInt(132)));
+  }
+
+  /** {@code lstat}, or null when the path does not exist. */
+  public static Stat lstatOrNull(byte[] path) throws IOException {
+    try {
+      return lstat(path);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** The names in a directory (without {@code .} and {@code ..}), in no particular order. */
+  public static List<byte[]> list(byte[] dir) throws IOException {
+    Pointer d = LIBC.opendir(cstr(dir));
+    if (d == null) {
+      throw error("opendir", dir);
+    }
+    try {
+      List<byte[]> names = new ArrayList<>();
+      for (Pointer e = LIBC.readdir(d); e != null; e = LIBC.readdir(d)) {
+        int len = (int) e.indexOf(DIRENT_NAME_OFFSET, (byte) 0);
+        byte[] name = new byte[len];
+        e.get(DIRENT_NAME_OFFSET, name, 0, len);
+        if (!(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.')) {
+          names.add(name);
+        }
+      }
+      return names;
+    } finally {
+      LIBC.closedir(d);
+    }
+  }
+
+  /** Opens an existing regular file for reading; refuses to follow a final symlink. */
+  public static FileChannel openRead(byte[] path) throws IOException {
+    return reopen(open(path, O_RDONLY | O_NOFOLLOW, 0, "open"), path, StandardOpenOption.READ);
+  }
+
+  /** Creates a new file (it must not exist) with the given mode and opens it for writing. */
+  public static FileChannel createNew(byte[] path, int mode) throws IOException {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, "create");
+    return reopen(fd, path, StandardOpenOption.WRITE);
+  }
+
+  private static int open(byte[] path, int flags, int mode, String op) throws IOException {
+    int fd = LIBC.open(cstr(path), flags | O_CLOEXEC, mode);
+    if (fd < 0) {
+      throw error(op, path);
+    }
+    return fd;
+  }
+
+  /**
+   * Turns a descriptor into a {@link FileChannel} by opening its {@code /proc/self/fd} entry,
+   * an ASCII path that reaches the same open file whatever bytes its name has.
+   */
+  private static FileChannel reopen(int fd, byte[] path, StandardOpenOption mode) throws IOException {
+    try {
+      return FileChannel.open(Path.of("/proc/self/fd/" + fd), mode);
+    } catch (IOException e) {
+      throw new FileSystemException(display(path), null, "cannot open: " + e.getMessage());
+    } finally {
+      LIBC.close(fd);
+    }
+  }
+
+  public static byte[] readlink(byte[] path) throws IOException {
+    byte[] buf = new byte[4096];
+    long n = LIBC.readlink(cstr(path), buf, buf.length);
+    if (n < 0) {
+      throw error("readlink", path);
+    }
+    return Arrays.copyOf(buf, (int) n);
+  }
+
+  public static void mkdir(byte[] path, int mode) throws IOException {
+    check(LIBC.mkdir(cstr(path), mode), "mkdir", path);
+  }
+
+  public static void symlink(byte[] target, byte[] linkPath) throws IOException {
+    check(LIBC.symlink(cstr(target), cstr(linkPath)), "symlink", linkPath);
+  }
+
+  public static void link(byte[] existing, byte[] newPath) throws IOException {
+    check(LIBC.link(cstr(existing), cstr(newPath)), "link", newPath);
+  }
+
+  /** Creates a device node, fifo or socket; {@code mode} includes the type bits. */
+  public static void mknod(byte[] path, int mode, long major, long minor) throws IOException {
+    check(LIBC.mknod(cstr(path), mode, Stat.makedev(major, minor)), "mknod", path);
+  }
+
+  public static void lchown(byte[] path, long uid, long gid) throws IOException {
+    check(LIBC.lchown(cstr(path), (int) uid, (int) gid), "chown", path);
+  }
+
+  public static void chmod(byte[] path, int mode) throws IOException {
+    check(LIBC.chmod(cstr(path), mode), "chmod", path);
+  }
+
+  /** Sets the modification time (and access time to the same) without following symlinks. */
+  public static void setMtime(byte[] path, long seconds, int nanos) throws IOException {
+    long[] times = {seconds, nanos, seconds, nanos};
+    check(LIBC.utimensat(AT_FDCWD, cstr(path), times, AT_SYMLINK_NOFOLLOW), "utimensat", path);
+  }
+
+  public static void rename(byte[] from, byte[] to) throws IOException {
+    check(LIBC.rename(cstr(from), cstr(to)), "rename", from);
+  }
+
+  public static void unlink(byte[] path) throws IOException {
+    check(LIBC.unlink(cstr(path)), "unlink", path);
+  }
+
+  public static void rmdir(byte[] path) throws IOException {
+    check(LIBC.rmdir(cstr(path)), "rmdir", path);
+  }
+
+  /** The names of the extended attributes of an entry (empty where unsupported). */
+  public static List<byte[]> listXattrs(byte[] path) throws IOException {
+    byte[] p = cstr(path);
+    for (int size = 1024; ; size *= 4) {
+      byte[] buf = new byte[size];
+      long n = LIBC.llistxattr(p, buf, size);
+      if (n >= 0) {
+        return splitNul(buf, (int) n);
+      }
+      int errno = LastError.getLastError(RUNTIME);
+      if (errno == ENOTSUP) {
+        return List.of();
+      }
+      if (errno != ERANGE || size > (1 << 24)) {
+        throw error("listxattr", path, errno);
+      }
+    }
+  }
+
+  /** One extended attribute's value, or null if the entry does not have it. */
+  public static byte[] getXattr(byte[] path, byte[] name) throws IOException {
+    byte[] p = cstr(path);
+    byte[] n = cstr(name);
+    for (int size = 4096; ; size *= 4) {
+      byte[] buf = new byte[size];
+      long len = LIBC.lgetxattr(p, n, buf, size);
+      if (len >= 0) {
+        return Arrays.copyOf(buf, (int) len);
+      }
+      int errno = LastError.getLastError(RUNTIME);
+      if (errno == ENODATA) {
+        return null;
+      }
+      if (errno != ERANGE || size > (1 << 24)) {
+        throw error("getxattr", path, errno);
+      }
+    }
+  }
+
+  public static void setXattr(byte[] path, byte[] name, byte[] value) throws IOException {
+    check(LIBC.lsetxattr(cstr(path), cstr(name), value, value.length, 0), "setxattr", path);
+  }
+
+  /** Flushes a file or directory to stable storage. */
+  public static void fsync(byte[] path) throws IOException {
+    int fd = open(path, O_RDONLY, 0, "open");
+    try {
+      check(LIBC.fsync(fd), "fsync", path);
+    } finally {
+      LIBC.close(fd);
+    }
+  }
+
+  public static boolean isRoot() {
+    return LIBC.geteuid() == 0;
+  }
+
+  private static List<byte[]> splitNul(byte[] buf, int len) {
+    List<byte[]> out = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < len; i++) {
+      if (buf[i] == 0) {
+        if (i > start) {
+          out.add(Arrays.copyOfRange(buf, start, i));
+        }
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  private static void check(int rc, String op, byte[] path) throws IOException {
+    if (rc != 0) {
+      throw error(op, path);
+    }
+  }
+
+  private static IOException error(String op, byte[] path) {
+    return error(op, path, LastError.getLastError(RUNTIME));
+  }
+
+  private static IOException error(String op, byte[] path, int errno) {
+    String file = display(path);
+    String reason = LIBC.strerror(errno);
+    Errno e = Errno.valueOf(errno);
+    if (e == Errno.ENOENT) {
+      return new NoSuchFileException(file);
+    } else if (e == Errno.EACCES || e == Errno.EPERM) {
+      return new AccessDeniedException(file, null, op + ": " + reason);
+    } else if (e == Errno.EEXIST) {
+      return new FileAlreadyExistsException(file);
+    } else if (e == Errno.ENOTDIR) {
+      return new NotDirectoryException(file);
+    } else if (e == Errno.ENOTEMPTY) {
+      return new DirectoryNotEmptyException(file);
+    }
+    return new FileSystemException(file, null, op + ": " + reason);
+  }
+
+  /** The path as a NUL-terminated C string. */
+  private static byte[] cstr(byte[] path) {
+    return Arrays.copyOf(path, path.length + 1);
+  }
+
+  /** Human-readable form of a byte path (invalid UTF-8 shown as U+FFFD). */
+  public static String display(byte[] path) {
+    return new String(path, StandardCharsets.UTF_8);
+  }
+
+  /** The bytes of a path the user typed (command-line arguments arrive as UTF-8 strings). */
+  public static byte[] bytes(String userPath) {
+    return userPath.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** An absolute byte path for a NIO path that came from the user or the JVM (ASCII/UTF-8). */
+  public static byte[] bytes(Path path) {
+    return bytes(path.toAbsolutePath().normalize().toString());
+  }
+}
