@@ -1,2 +1,57 @@
 package dev.rewind.cli;
-public final class Main { public static void main(String[] a) { System.out.println("hi"); } }
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code rewind} command line: global options and the verbs. */
+@Command(
+    name = "rewind",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Backups in the rdiff-backup 2.x repository format, with history you can mount.",
+    subcommands = {ListCommand.class, RestoreCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @Option(names = "--current-time", paramLabel = "SECONDS",
+      description = "Pretend the current time is this many seconds since the epoch (as rdiff-backup's option).")
+  Long currentTime;
+
+  /** The current time in epoch seconds: {@code --current-time} or the clock. */
+  long now() {
+    return currentTime != null ? currentTime : System.currentTimeMillis() / 1000;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (for tests and embedding). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(System.out, true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(System.err, true, StandardCharsets.UTF_8));
+    cli.setExecutionExceptionHandler(new ErrorReporter());
+    cli.setParameterExceptionHandler((e, a) -> {
+      e.getCommandLine().getErr().println("rewind: " + e.getMessage());
+      e.getCommandLine().getErr().println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+      return ExitCode.USAGE;
+    });
+    return cli.execute(args);
+  }
+
+  /** Reports the version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"rewind " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

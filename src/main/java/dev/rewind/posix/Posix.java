@@ -39,6 +39,7 @@ public final class Posix {
   private static final int STATX_BASIC_STATS = 0x7ff;
   private static final int STATX_SIZE = 256;
   private static final int DIRENT_NAME_OFFSET = 19;
+  private static final int DIRENT_TYPE_OFFSET = 18;
   private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
   private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
   private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
@@ -83,21 +84,31 @@ public final class Posix {
 
   /** The names in a directory (without {@code .} and {@code ..}), in no particular order. */
   public static List<byte[]> list(byte[] dir) throws IOException {
+    List<DirEntry> entries = listEntries(dir);
+    List<byte[]> names = new ArrayList<>(entries.size());
+    for (DirEntry e : entries) {
+      names.add(e.name());
+    }
+    return names;
+  }
+
+  /** The entries of a directory with the type hint {@code readdir} gives for free. */
+  public static List<DirEntry> listEntries(byte[] dir) throws IOException {
     Pointer d = LIBC.opendir(cstr(dir));
     if (d == null) {
       throw error("opendir", dir);
     }
     try {
-      List<byte[]> names = new ArrayList<>();
+      List<DirEntry> entries = new ArrayList<>();
       for (Pointer e = LIBC.readdir(d); e != null; e = LIBC.readdir(d)) {
         int len = (int) e.indexOf(DIRENT_NAME_OFFSET, (byte) 0);
         byte[] name = new byte[len];
         e.get(DIRENT_NAME_OFFSET, name, 0, len);
         if (!(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.')) {
-          names.add(name);
+          entries.add(new DirEntry(name, e.getByte(DIRENT_TYPE_OFFSET)));
         }
       }
-      return names;
+      return entries;
     } finally {
       LIBC.closedir(d);
     }

@@ -1,0 +1,180 @@
+package dev.rewind.history;
+
+import dev.rewind.core.FileMeta;
+import dev.rewind.core.RepositoryException;
+import dev.rewind.core.SessionTime;
+import dev.rewind.delta.DeltaPatcher;
+import dev.rewind.posix.Posix;
+import dev.rewind.repo.IncrementType;
+import dev.rewind.repo.RepoFile;
+import dev.rewind.repo.Repository;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Rebuilds the content of a regular file as of a session: from the mirror, or from the first
+ * snapshot increment at or after that session, then down the chain of reverse deltas, newest
+ * first. The result is checked against the recorded size and SHA-1. Thread-safe.
+ */
+public final class ContentReconstructor {
+  private static final int BUFFER = 1 << 18;
+
+  private final Repository repo;
+  private final IncrementLookup increments;
+  private final Scratch scratch;
+
+  public ContentReconstructor(Repository repo, IncrementLookup increments, Scratch scratch) {
+    this.repo = repo;
+    this.increments = increments;
+    this.scratch = scratch;
+  }
+
+  /** Writes the content of {@code meta} (a regular file) as of {@code time} to {@code out}. */
+  public void copyTo(FileMeta meta, SessionTime time, OutputStream out) throws IOException {
+    Checked checked = new Checked(out);
+    try {
+      rebuild(chain(meta, time), meta, checked);
+    } catch (RepositoryException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new RepositoryException("cannot rebuild '" + meta.path() + "' at session " + time + ": "
+          + e.getMessage(), e);
+    }
+    checked.verify(meta, time);
+  }
+
+  /** The diffs from {@code time} upwards, ending with the snapshot that starts the chain, if any. */
+  List<RepoFile> chain(FileMeta meta, SessionTime time) throws IOException {
+    List<RepoFile> all = increments.of(meta);
+    int from = 0;
+    while (from < all.size() && all.get(from).name().time().compareTo(time) < 0) {
+      from++;
+    }
+    int to = from;
+    while (to < all.size() && all.get(to).name().type() == IncrementType.DIFF) {
+      to++;
+    }
+    if (to < all.size()) {
+      IncrementType stop = all.get(to).name().type();
+      if (stop != IncrementType.SNAPSHOT) {
+        throw new RepositoryException("inconsistent increments for '" + meta.path() + "' at session "
+            + time + ": a regular file whose next version is '" + stop.suffix() + "' ("
+            + all.get(to).display() + ")");
+      }
+      to++;
+    }
+    return all.subList(from, to);
+  }
+
+  private void rebuild(List<RepoFile> chain, FileMeta meta, OutputStream out) throws IOException {
+    boolean fromSnapshot = !chain.isEmpty()
+        && chain.get(chain.size() - 1).name().type() == IncrementType.SNAPSHOT;
+    int diffs = fromSnapshot ? chain.size() - 1 : chain.size();
+    if (diffs == 0) {
+      try (InputStream in = fromSnapshot ? Repository.open(chain.get(0)) : openMirror(meta)) {
+        in.transferTo(out);
+      }
+      return;
+    }
+    Scratch.Temp basis = null;
+    try {
+      FileChannel basisChannel;
+      if (fromSnapshot) {
+        basis = scratch.newFile();
+        try (InputStream in = Repository.open(chain.get(diffs)); OutputStream o = Channels.newOutputStream(basis.channel())) {
+          in.transferTo(o);
+        }
+        basisChannel = Posix.openRead(basis.path());
+      } else {
+        basisChannel = mirrorChannel(meta);
+      }
+      for (int i = diffs - 1; i >= 0; i--) {
+        RepoFile diff = chain.get(i);
+        try (FileChannel b = basisChannel; InputStream delta = Repository.open(diff)) {
+          if (i == 0) {
+            DeltaPatcher.apply(b, delta, out);
+          } else {
+            Scratch.Temp next = scratch.newFile();
+            try (OutputStream o = new java.io.BufferedOutputStream(Channels.newOutputStream(next.channel()), BUFFER)) {
+              DeltaPatcher.apply(b, delta, o);
+            }
+            if (basis != null) {
+              basis.delete();
+            }
+            basis = next;
+            basisChannel = Posix.openRead(next.path());
+          }
+        } catch (IOException e) {
+          throw new RepositoryException("cannot apply increment '" + diff.display() + "': " + e.getMessage(), e);
+        }
+      }
+    } finally {
+      if (basis != null) {
+        basis.delete();
+      }
+    }
+  }
+
+  private FileChannel mirrorChannel(FileMeta meta) throws IOException {
+    byte[] path = repo.mirrorPath(meta);
+    try {
+      return Posix.openRead(path);
+    } catch (IOException e) {
+      throw new RepositoryException("missing or unreadable mirror file '" + Posix.display(path) + "': "
+          + e.getMessage(), e);
+    }
+  }
+
+  private InputStream openMirror(FileMeta meta) throws IOException {
+    return Channels.newInputStream(mirrorChannel(meta));
+  }
+
+  /** Counts and hashes what passes through, so the result can be checked against metadata. */
+  private static final class Checked extends FilterOutputStream {
+    private final MessageDigest sha1;
+    private long count;
+
+    Checked(OutputStream out) {
+      super(out);
+      try {
+        sha1 = MessageDigest.getInstance("SHA-1");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("the JDK always has SHA-1", e);
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      sha1.update((byte) b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      sha1.update(b, off, len);
+      count += len;
+    }
+
+    void verify(FileMeta meta, SessionTime time) throws RepositoryException {
+      if (count != meta.size()) {
+        throw new RepositoryException("rebuilt '" + meta.path() + "' at session " + time + " has "
+            + count + " bytes, metadata says " + meta.size());
+      }
+      String digest = HexFormat.of().formatHex(sha1.digest());
+      if (meta.sha1() != null && !meta.sha1().equalsIgnoreCase(digest)) {
+        throw new RepositoryException("rebuilt '" + meta.path() + "' at session " + time
+            + " does not match its recorded SHA-1 (" + digest + " instead of " + meta.sha1() + ")");
+      }
+    }
+  }
+}
