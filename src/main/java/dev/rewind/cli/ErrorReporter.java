@@ -30,8 +30,11 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     if (t instanceof AccessDeniedException a) {
       return "permission denied: '" + a.getFile() + "'" + (a.getReason() == null ? "" : " (" + a.getReason() + ")");
     }
+    if (t instanceof java.nio.file.NotDirectoryException n) {
+      return "not a directory: '" + n.getFile() + "'";
+    }
     if (t instanceof FileSystemException f && f.getFile() != null) {
-      return "'" + f.getFile() + "': " + f.getReason();
+      return "'" + f.getFile() + "': " + (f.getReason() == null ? t.getClass().getSimpleName() : f.getReason());
     }
     String msg = t.getMessage();
     return (msg == null ? t.getClass().getSimpleName() : msg).replace('\n', ' ');

@@ -29,11 +29,11 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {ListCommand.Increments.class, ListCommand.Files.class})
 final class ListCommand implements Runnable {
   @ParentCommand Main main;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(
-        new picocli.CommandLine(this), "say what to list: 'increments' or 'files'");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say what to list: 'increments' or 'files'");
   }
 
   static final DateTimeFormatter HUMAN =

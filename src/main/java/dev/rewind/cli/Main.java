@@ -23,9 +23,11 @@ public final class Main implements Runnable {
     return currentTime != null ? currentTime : System.currentTimeMillis() / 1000;
   }
 
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
   public static void main(String[] args) {

@@ -73,11 +73,11 @@ public final class Posix {
         Integer.toUnsignedLong(b.getInt(132)));
   }
 
-  /** {@code lstat}, or null when the path does not exist. */
+  /** {@code lstat}, or null when the path does not exist (or a parent is not a directory). */
   public static Stat lstatOrNull(byte[] path) throws IOException {
     try {
       return lstat(path);
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | NotDirectoryException e) {
       return null;
     }
   }
