@@ -45,7 +45,7 @@ public final class Signature {
     byte[] chunk = new byte[Math.max(1, READ_CHUNK / blockLength) * blockLength];
     Builder b = new Builder(strongLength);
     while (true) {
-      int n = newer.readNBytes(chunk, 0, chunk.length);
+      int n = readFully(newer, chunk);
       for (int off = 0; off < n; off += blockLength) {
         int len = Math.min(blockLength, n - off);
         int w = kind.usesRabinKarp() ? RabinKarp.of(chunk, off, len) : Rollsum.of(chunk, off, len);
@@ -156,6 +156,22 @@ public final class Signature {
   public String toString() {
     return "Signature[" + kind + ", blockLength=" + blockLength + ", strongLength=" + strongLength
         + ", blocks=" + blockCount + "]";
+  }
+
+  /**
+   * Reads until {@code chunk} is full or the stream ends. Not readNBytes: some streams override it
+   * in ways that return short counts before the end (ByteArrayInputStream subclasses, for one).
+   */
+  private static int readFully(InputStream in, byte[] chunk) throws IOException {
+    int n = 0;
+    while (n < chunk.length) {
+      int r = in.read(chunk, n, chunk.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
+    return n;
   }
 
   private static void check(SignatureKind kind, int blockLength, int strongLength) {
