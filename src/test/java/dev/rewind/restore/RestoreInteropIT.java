@@ -106,6 +106,26 @@ class RestoreInteropIT {
     assertAll(variant + ": every session", checks);
   }
 
+  /**
+   * The fixture itself: rdiff-backup verifies every sample and lists its sessions, except T3,
+   * which has no increments because nothing changed between T3 and T4 (so it only shows in the
+   * metadata, which is what restore uses).
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Variant.class)
+  void sample_rdiffBackupVerifiesItAndListsItsSessions(Variant variant) {
+    Sample s = sample(variant);
+    s.rdiff().verify(s.repo());
+    String[] global = variant == Variant.API_201 ? new String[] {"--api-version", "201"} : new String[0];
+    List<Long> expected = new ArrayList<>();
+    for (Session session : s.sessions()) {
+      if (session.number() != SampleRepos.UNCHANGED_SESSION - 1) {
+        expected.add(session.time());
+      }
+    }
+    assertEquals(expected, s.rdiff().listIncrementsParsable(s.repo(), global));
+  }
+
   @ParameterizedTest(name = "{0} at session {1}")
   @CsvSource({"sub, 1", "sub, 6", "odd, 3", "odd, 5", "will_become_file, 1", "perms, 2", "acl, 3",
       "deleted_dir/a, 2"})
@@ -187,6 +207,38 @@ class RestoreInteropIT {
     TreeSnapshot restored = TreeSnapshot.capture(ours);
     assertAll(
         () -> assertSameTree(s.session(expectedSession).source(), restored,
+            "--at " + at + " vs source of session " + expectedSession),
+        () -> assertSameTree(TreeSnapshot.capture(theirs), restored, "--at " + at + " vs rdiff-backup"));
+  }
+
+  /**
+   * The forms of {@code --at} that depend on the time zone or on "now" (dates, time strings
+   * without offset, intervals), through the packaged jar with the same {@code TZ} and {@code
+   * --current-time} as rdiff-backup gets. A time string without offset takes the offset in force
+   * "now", not the one at that date. rdiff-backup takes that offset from the real clock even
+   * under {@code --current-time} (+01:00 in winter, +02:00 in summer), so the times below are
+   * chosen to select the same session with either offset.
+   */
+  @ParameterizedTest(name = "--at {0}")
+  @CsvSource({
+      "1D, 5",
+      "2D, 4",
+      "2024-03-31, 2",
+      "03/31/2024, 2",
+      "2024-03-31T10:13:20, 3",
+      "2024-03-31T12:00:00, 3",
+      "2024-03-31T09:00:00, 2"})
+  void restore_atFormsInTimeZone_pickTheSameSessionAsRdiffBackup(String at, int expectedSession) {
+    Sample s = sample(Variant.DEFAULT);
+    Path ours = newTarget("atz-rewind");
+    Path theirs = newTarget("atz-rdiff");
+    Proc.Result r = RewindJar.run(s.variant().tz, "--current-time", Long.toString(NOW), "restore", "--at", at,
+        s.repo().resolve("big.bin").toString(), ours.toString());
+    s.rdiff().restoreAt(s.repo().resolve("big.bin"), at, theirs, NOW);
+    assertEquals(0, r.exitCode(), "exit code; stderr: " + r.stderr());
+    TreeSnapshot restored = TreeSnapshot.capture(ours);
+    assertAll(
+        () -> assertSameTree(s.session(expectedSession).source().subtree("big.bin"), restored,
             "--at " + at + " vs source of session " + expectedSession),
         () -> assertSameTree(TreeSnapshot.capture(theirs), restored, "--at " + at + " vs rdiff-backup"));
   }

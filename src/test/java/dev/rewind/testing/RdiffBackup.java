@@ -74,6 +74,12 @@ public final class RdiffBackup {
     return run(List.of(), "restore", args).expect(0, 2);
   }
 
+  /** The same with {@code --current-time NOW}, which rdiff-backup uses for {@code now} and intervals like {@code 2D}. */
+  public Proc.Result restoreAt(Path repoOrSub, String at, Path target, long now) {
+    List<String> global = List.of("--current-time", Long.toString(now));
+    return run(global, "restore", List.of("--at", at, repoOrSub.toString(), target.toString())).expect(0, 2);
+  }
+
   public Proc.Result restoreAt(Path repoOrSub, long time, Path target) {
     return restoreAt(repoOrSub, Long.toString(time), target);
   }
