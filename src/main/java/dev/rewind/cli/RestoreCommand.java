@@ -43,7 +43,16 @@ final class RestoreCommand implements Callable<Integer> {
     try (Scratch scratch = Scratch.in(Posix.bytes(parent))) {
       History h = RepoArgs.history(loc.repository(), scratch);
       SessionTime session = RepoArgs.session(h, at, main.now());
-      RestoreReport report = new Restorer(h, session, numericIds).restore(loc.path(), targetPath);
+      RestoreReport report;
+      try {
+        report = new Restorer(h, session, numericIds).restore(loc.path(), targetPath);
+      } catch (IOException e) {
+        if (Posix.lstatOrNull(targetPath) != null) {
+          throw new IOException(ErrorReporter.describe(e) + " (restore stopped; '" + target
+              + "' holds an incomplete restore)", e);
+        }
+        throw e;
+      }
       for (String limitation : report.limitations()) {
         System.err.println("rewind: note: " + limitation);
       }

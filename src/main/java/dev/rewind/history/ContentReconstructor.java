@@ -80,7 +80,7 @@ public final class ContentReconstructor {
     int diffs = fromSnapshot ? chain.size() - 1 : chain.size();
     if (diffs == 0) {
       try (InputStream in = fromSnapshot ? Repository.open(chain.get(0)) : openMirror(meta)) {
-        in.transferTo(out);
+        copy(in, out);
       }
       return;
     }
@@ -90,7 +90,7 @@ public final class ContentReconstructor {
       if (fromSnapshot) {
         basis = scratch.newFile();
         try (InputStream in = Repository.open(chain.get(diffs)); OutputStream o = Channels.newOutputStream(basis.channel())) {
-          in.transferTo(o);
+          copy(in, o);
         }
         basisChannel = Posix.openRead(basis.path());
       } else {
@@ -120,6 +120,13 @@ public final class ContentReconstructor {
       if (basis != null) {
         basis.delete();
       }
+    }
+  }
+
+  private static void copy(InputStream in, OutputStream out) throws IOException {
+    byte[] buf = new byte[BUFFER];
+    for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+      out.write(buf, 0, n);
     }
   }
 

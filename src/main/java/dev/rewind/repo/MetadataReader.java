@@ -145,7 +145,12 @@ public final class MetadataReader implements Closeable {
   }
 
   private boolean fill() throws IOException {
-    int n = in.read(buf, 0, buf.length);
+    int n;
+    try {
+      n = in.read(buf, 0, buf.length);
+    } catch (IOException e) {
+      throw new MetadataFormatException(source + ", after line " + lineNumber + ": " + e.getMessage());
+    }
     bufPos = 0;
     bufEnd = Math.max(n, 0);
     return n > 0;
