@@ -8,6 +8,7 @@ import dev.rewind.core.SessionTime;
 import dev.rewind.history.History;
 import dev.rewind.history.MetadataChain;
 import dev.rewind.posix.Accounts;
+import dev.rewind.posix.AclCodec;
 import dev.rewind.posix.Posix;
 import dev.rewind.posix.Stat;
 import dev.rewind.repo.Xattr;
@@ -15,7 +16,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +30,6 @@ import java.util.Map;
  * bad file does not stop the restore: it is reported and the rest goes on.
  */
 public final class Restorer {
-  private static final byte[] ACL_ACCESS = "system.posix_acl_access".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] ACL_DEFAULT = "system.posix_acl_default".getBytes(StandardCharsets.US_ASCII);
 
   private final History history;
   private final SessionTime session;
@@ -223,11 +221,11 @@ public final class Restorer {
     if (lines == null) {
       return;
     }
-    AclEncoder.Encoded acl = AclEncoder.encode(lines, accounts);
+    AclCodec.Encoded acl = AclCodec.encode(lines, accounts);
     aclEntriesDropped += acl.dropped().size();
-    Posix.setXattr(target, ACL_ACCESS, acl.access());
+    Posix.setXattr(target, AclCodec.ACCESS, acl.access());
     if (acl.defaults() != null && m.type() == FileType.DIRECTORY) {
-      Posix.setXattr(target, ACL_DEFAULT, acl.defaults());
+      Posix.setXattr(target, AclCodec.DEFAULT, acl.defaults());
     }
   }
 

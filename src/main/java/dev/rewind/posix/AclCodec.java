@@ -1,6 +1,5 @@
-package dev.rewind.restore;
+package dev.rewind.posix;
 
-import dev.rewind.posix.Accounts;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -9,12 +8,14 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Turns getfacl-style ACL text (as rdiff-backup records it) into the kernel's {@code
- * system.posix_acl_access} / {@code system.posix_acl_default} xattr values. Named entries are
- * mapped to local ids by name (digits are ids); an entry whose name does not exist here is
- * dropped, as rdiff-backup does, and reported.
+ * Converts between getfacl-style ACL text (as rdiff-backup records it) and the kernel's {@code
+ * system.posix_acl_access} / {@code system.posix_acl_default} xattr values. Encoding maps named
+ * entries to local ids by name (digits are ids) and drops, as rdiff-backup does, entries whose
+ * name does not exist here; decoding writes names where the id has one, else the id.
  */
-final class AclEncoder {
+public final class AclCodec {
+  public static final byte[] ACCESS = "system.posix_acl_access".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  public static final byte[] DEFAULT = "system.posix_acl_default".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final int VERSION = 2;
   private static final int USER_OBJ = 0x01;
   private static final int USER = 0x02;
@@ -27,11 +28,11 @@ final class AclEncoder {
   private record Entry(int tag, int perm, long id) {}
 
   /** The encoded value and the entries that had to be dropped. */
-  record Encoded(byte[] access, byte[] defaults, List<String> dropped) {}
+  public record Encoded(byte[] access, byte[] defaults, List<String> dropped) {}
 
-  private AclEncoder() {}
+  private AclCodec() {}
 
-  static Encoded encode(List<String> lines, Accounts accounts) {
+  public static Encoded encode(List<String> lines, Accounts accounts) {
     List<Entry> access = new ArrayList<>();
     List<Entry> defaults = new ArrayList<>();
     List<String> dropped = new ArrayList<>();
@@ -78,6 +79,57 @@ final class AclEncoder {
       p |= c == 'r' ? 4 : c == 'w' ? 2 : c == 'x' ? 1 : 0;
     }
     return p;
+  }
+
+  /**
+   * The getfacl lines for an entry's ACL xattrs, or an empty list when the ACL is basic (only
+   * the three entries that the mode bits already say) and there is no default ACL.
+   */
+  public static List<String> decode(byte[] access, byte[] defaults, Accounts accounts) {
+    List<String> out = new ArrayList<>();
+    List<Entry> a = access == null ? List.of() : fromXattr(access);
+    List<Entry> d = defaults == null ? List.of() : fromXattr(defaults);
+    if (a.size() <= 3 && d.isEmpty()) {
+      return out;
+    }
+    for (Entry e : a) {
+      out.add(text(e, accounts));
+    }
+    for (Entry e : d) {
+      out.add("default:" + text(e, accounts));
+    }
+    return out;
+  }
+
+  private static List<Entry> fromXattr(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
+    List<Entry> out = new ArrayList<>();
+    if (value.length < 4 || b.getInt() != VERSION) {
+      return out;
+    }
+    while (b.remaining() >= 8) {
+      out.add(new Entry(Short.toUnsignedInt(b.getShort()), Short.toUnsignedInt(b.getShort()),
+          Integer.toUnsignedLong(b.getInt())));
+    }
+    out.sort(Comparator.comparingInt(Entry::tag).thenComparingLong(Entry::id));
+    return out;
+  }
+
+  private static String text(Entry e, Accounts accounts) {
+    String perms = ((e.perm() & 4) != 0 ? "r" : "-") + ((e.perm() & 2) != 0 ? "w" : "-")
+        + ((e.perm() & 1) != 0 ? "x" : "-");
+    return switch (e.tag()) {
+      case USER_OBJ -> "user::" + perms;
+      case USER -> "user:" + nameOr(accounts.userName(e.id()), e.id()) + ":" + perms;
+      case GROUP_OBJ -> "group::" + perms;
+      case GROUP -> "group:" + nameOr(accounts.groupName(e.id()), e.id()) + ":" + perms;
+      case MASK -> "mask::" + perms;
+      default -> "other::" + perms;
+    };
+  }
+
+  private static String nameOr(String name, long id) {
+    return name != null ? name : Long.toString(id);
   }
 
   private static byte[] toXattr(List<Entry> entries) {
