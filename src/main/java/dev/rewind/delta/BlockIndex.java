@@ -6,8 +6,10 @@ import java.util.Arrays;
  * Finds basis blocks by weak sum: a primitive open-addressing table from weak sum to the first
  * block with that sum, plus a chain through the other blocks that share it.
  *
- * <p>The encoder probes this table once per target byte, so it stores the key next to the value
- * (one cache line per probe) and is kept at most half full so that most misses stop at once.
+ * <p>The encoder asks about every target byte position, and nearly all answers are "no". A sparse
+ * bit filter (about 128 bits per block) answers most of those without touching the table: probing
+ * the table directly was ~5x slower, mostly from mispredicted branches on occupied slots. The
+ * table stores each key next to its value and is at most half full.
  * Blocks identical to an earlier one (same weak and strong sum) are left out of the chains: they
  * could never be chosen, and long runs of equal blocks (zeros) would otherwise make chains long.
  */
@@ -25,6 +27,9 @@ final class BlockIndex {
   private final int mask;
   /** Next block with the same weak sum but a different strong sum, or NONE. */
   private final int[] next;
+  /** Bit h is set if some block's weak sum hashes to h; false positives about 1 in 128. */
+  private final long[] filter;
+  private final int filterShift;
 
   BlockIndex(Signature sig) {
     this.weak = sig.weakSums();
@@ -37,9 +42,21 @@ final class BlockIndex {
     this.mask = (1 << bits) - 1;
     this.next = new int[count];
     Arrays.fill(next, NONE);
+    // Capped at 2^26 bits (8 MiB); rdiff-backup's block sizes reach that only for terabyte files.
+    int filterBits = Math.min(26, Math.max(12, bits + 6));
+    this.filter = new long[1 << (filterBits - 6)];
+    this.filterShift = 32 - filterBits;
     for (int i = 0; i < count; i++) {
       insert(i);
+      int h = (weak[i] * GOLDEN) >>> filterShift;
+      filter[h >>> 6] |= 1L << h;
     }
+  }
+
+  /** False means no block has weak sum {@code w}; true means maybe, ask {@link #head}. */
+  boolean mayContain(int w) {
+    int h = (w * GOLDEN) >>> filterShift;
+    return (filter[h >>> 6] & (1L << h)) != 0;
   }
 
   int count() {

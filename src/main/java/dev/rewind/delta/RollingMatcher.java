@@ -118,10 +118,8 @@ final class RollingMatcher {
       }
       move = true;
       int w = Rollsum.digest(a, c);
-      int head = index.head(w);
-      if (head >= 0) {
+      if (index.mayContain(w) && (candidate = index.head(w)) >= 0) {
         save(p, a, c, w);
-        candidate = head;
         return true;
       }
     }
@@ -146,10 +144,8 @@ final class RollingMatcher {
         p++;
       }
       move = true;
-      int head = index.head(h);
-      if (head >= 0) {
+      if (index.mayContain(h) && (candidate = index.head(h)) >= 0) {
         save(p, 0, 0, h);
-        candidate = head;
         return true;
       }
     }

@@ -16,6 +16,8 @@ import java.util.Random;
  * Hand-run throughput check (not a test): encodes a large file against itself and against a
  * 1%-edited copy, patches the results back, and times {@code rdiff} on the same files.
  *
+ * A third, unrelated file measures the rolling search alone (no matches).
+ *
  * <p>Usage: {@code java -cp ... dev.rewind.delta.DeltaThroughput [dir] [sizeMiB] [rounds]}.
  */
 public final class DeltaThroughput {
@@ -29,15 +31,17 @@ public final class DeltaThroughput {
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     Path base = dir.resolve("base");
     Path edited = dir.resolve("edited");
+    Path unrelated = dir.resolve("other");
     writeRandom(base, (long) sizeMiB * MIB, 42);
     writeEdited(base, edited, 43);
+    writeRandom(unrelated, (long) sizeMiB * MIB, 44);
     System.out.printf("size %d MiB, block length %d%n", sizeMiB, BlockLength.forFileSize(Files.size(base)));
     for (int r = 1; r <= rounds; r++) {
-      for (Path target : List.of(base, edited)) {
+      for (Path target : List.of(base, edited, unrelated)) {
         javaRound(dir, base, target, r);
       }
     }
-    for (Path target : List.of(base, edited)) {
+    for (Path target : List.of(base, edited, unrelated)) {
       rdiffRound(dir, base, target);
     }
   }
