@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
+/** rdiff-backup's block length rule at its boundaries. */
 class BlockLengthTest {
   @Test
   void forFileSize_empty_is64() {

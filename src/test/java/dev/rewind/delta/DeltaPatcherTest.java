@@ -17,6 +17,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Decoding of every delta command width, and rejection of every kind of malformed delta. */
 class DeltaPatcherTest {
   private static final byte[] BASIS = "0123456789abcdefghij".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 

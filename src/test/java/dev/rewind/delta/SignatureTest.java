@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
+/** Signature computation, librsync serialisation and parsing, checked against rdiff output. */
 class SignatureTest {
   @Test
   void compute_abcMd4Rollsum16_isByteIdenticalToRdiff() throws Exception {
