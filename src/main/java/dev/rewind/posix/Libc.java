@@ -4,6 +4,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
@@ -77,6 +78,16 @@ public interface Libc {
 
   @SaveError
   int lsetxattr(@In byte[] path, @In byte[] name, @In byte[] value, @size_t long size, int flags);
+
+  @SaveError
+  int flock(int fd, int operation);
+
+  @SaveError
+  int ftruncate(int fd, @off_t long length);
+
+  @SaveError
+  @ssize_t
+  long pwrite(int fd, @In byte[] buf, @size_t long count, @off_t long offset);
 
   String strerror(int errnum);
 

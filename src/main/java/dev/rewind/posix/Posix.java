@@ -46,6 +46,12 @@ public final class Posix {
   private static final int O_EXCL = OpenFlags.O_EXCL.intValue();
   private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
   private static final int O_CLOEXEC = 02000000;
+  private static final int O_RDWR = OpenFlags.O_RDWR.intValue();
+  private static final int LOCK_SH = 1;
+  private static final int LOCK_EX = 2;
+  private static final int LOCK_NB = 4;
+  private static final int LOCK_UN = 8;
+  private static final int EWOULDBLOCK = Errno.EWOULDBLOCK.intValue();
   private static final int ERANGE = Errno.ERANGE.intValue();
   private static final int ENODATA = Errno.ENODATA.intValue();
   private static final int ENOTSUP = Errno.EOPNOTSUPP.intValue();
@@ -249,6 +255,69 @@ public final class Posix {
       check(LIBC.fsync(fd), "fsync", path);
     } finally {
       LIBC.close(fd);
+    }
+  }
+
+  /**
+   * Opens {@code path} and tries to take a BSD {@code flock(2)} lock on it without waiting: the
+   * kind of lock rdiff-backup takes on {@code lock.yml} (and not the {@code fcntl} kind that
+   * {@link FileChannel#lock()} takes, which does not exclude it). An exclusive lock opens the file
+   * for reading and writing, creating it with {@code mode} if missing; a shared lock opens it for
+   * reading only and needs it to exist.
+   *
+   * @return the held lock, or null when another open file holds a conflicting lock
+   */
+  public static Flock tryFlock(byte[] path, boolean exclusive, int mode) throws IOException {
+    int flags = exclusive ? O_RDWR | O_CREAT | O_NOFOLLOW : O_RDONLY | O_NOFOLLOW;
+    int fd = open(path, flags, mode, "open");
+    if (LIBC.flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+      return new Flock(fd, path);
+    }
+    int errno = LastError.getLastError(RUNTIME);
+    LIBC.close(fd);
+    if (errno == EWOULDBLOCK) {
+      return null;
+    }
+    throw error("flock", path, errno);
+  }
+
+  /**
+   * An open file descriptor that holds a {@code flock(2)} lock. The lock belongs to this open
+   * file (not to the thread or to other descriptors of the same file) and goes away on {@link
+   * #close()} or when the process dies. The descriptor is close-on-exec, so child processes do
+   * not inherit the lock. Not thread-safe.
+   */
+  public static final class Flock implements java.io.Closeable {
+    private final byte[] path;
+    private int fd;
+
+    private Flock(int fd, byte[] path) {
+      this.fd = fd;
+      this.path = path.clone();
+    }
+
+    /** Replaces the whole content of the locked file (it must have been locked exclusively). */
+    public void overwrite(byte[] content) throws IOException {
+      check(LIBC.ftruncate(fd, 0), "truncate", path);
+      long n = content.length == 0 ? 0 : LIBC.pwrite(fd, content, content.length, 0);
+      if (n != content.length) {
+        throw n < 0 ? error("write", path) : new FileSystemException(display(path), null, "short write");
+      }
+    }
+
+    /** Releases the lock and closes the file; idempotent. */
+    @Override
+    public void close() throws IOException {
+      if (fd < 0) {
+        return;
+      }
+      int unlock = LIBC.flock(fd, LOCK_UN);
+      int errno = LastError.getLastError(RUNTIME);
+      LIBC.close(fd);
+      fd = -1;
+      if (unlock != 0) {
+        throw error("flock", path, errno);
+      }
     }
   }
 
