@@ -81,6 +81,11 @@ final class BenchTree {
           sessions, seed);
     }
 
+    /** An upper bound of the tree's size in bytes. */
+    long approxBytes() {
+      return (long) bigFiles * bigFileMiB * CHUNK + (long) smallFiles * 17 * 1024;
+    }
+
     int leaves() {
       return (smallFiles + FILES_PER_LEAF - 1) / FILES_PER_LEAF;
     }
@@ -106,6 +111,10 @@ final class BenchTree {
 
   Path repo() {
     return dir.resolve("repo");
+  }
+
+  long approxBytes() {
+    return spec.approxBytes();
   }
 
   Spec spec() {

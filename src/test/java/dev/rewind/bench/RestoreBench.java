@@ -36,15 +36,19 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Method: the page cache is never dropped. Before measuring, every repository file is read
  * once and each tool restores the newest session once, untimed (warm-up). Then {@code
- * bench.rounds} rounds (default 3); in each, both operations are run by both tools, rdiff-backup
- * first in odd rounds and Rewind first in even ones. Every run restores into a new directory,
- * after {@code sync} so that no earlier run's write-back overlaps it; each is measured by GNU
- * time. Each round's two outputs are compared (paths, types, sizes, SHA-1, symlink targets,
- * permissions, owners, mtimes) before they are deleted. The table gives medians over the rounds.
+ * bench.rounds} rounds (default 5); in each, both operations are run by both tools, rdiff-backup
+ * first in odd rounds and Rewind first in even ones. Every run restores into a new target
+ * ({@link Targets}: by default a new loop-mounted ext4 each), after {@code sync} so that no
+ * earlier run's write-back overlaps it, and after waiting (at most {@code bench.quietWait}
+ * seconds, default 180) for the rest of the machine to use under a quarter of a core; each is
+ * measured by GNU time, and the CPU the rest of the machine used meanwhile is recorded. Each
+ * round's two outputs are compared (paths, types, sizes, SHA-1, symlink targets, permissions,
+ * owners, mtimes) before they are freed. The table gives medians over the rounds.
  *
  * <p>System properties: {@code rewind.jar} (set by the pom), {@code bench.dir} (work dir,
  * default {@code /var/tmp/rewind-bench}), {@code bench.out} (report dir, default {@code
- * target/bench}), {@code bench.rounds}, {@code bench.javaOpts} (extra JVM options for Rewind),
+ * target/bench}), {@code bench.rounds}, {@code bench.targetFs} ({@code auto}, {@code ext4} or
+ * {@code dir}), {@code bench.quietWait}, {@code bench.javaOpts} (extra JVM options for Rewind),
  * {@code bench.prepareOnly} (only generate the tree and the repository),
  * and the tree's shape: {@code bench.smallFiles}, {@code bench.bigFiles}, {@code
  * bench.bigFileMiB}, {@code bench.sessions}, {@code bench.seed}.
@@ -63,6 +67,9 @@ class RestoreBench {
     }
   }
 
+  /** One timed run: GNU time's figures, the CPU that the rest of the machine used meanwhile, and whether it was quiet before. */
+  record Run(Measurement m, double othersCpu, boolean quietBefore) {}
+
   /** A restore to time: the oldest or the newest session. */
   record Op(String name, long at, String label) {}
 
@@ -76,7 +83,7 @@ class RestoreBench {
     assertTrue(prepareOnly || Files.isRegularFile(jar), "no " + jar + ": build it first (mvn -B -Pbench verify does)");
     Path work = Path.of(System.getProperty("bench.dir", "/var/tmp/rewind-bench")).toAbsolutePath();
     Path outDir = Path.of(System.getProperty("bench.out", "target/bench")).toAbsolutePath();
-    int rounds = Integer.getInteger("bench.rounds", 3);
+    int rounds = Integer.getInteger("bench.rounds", 5);
     Path javaHome = Path.of(System.getProperty("java.home"));
     List<String> javaOpts = splitOpts(System.getProperty("bench.javaOpts", ""));
 
@@ -92,68 +99,74 @@ class RestoreBench {
             + " sessions back)"),
         new Op("newest", tree.newest(), "restore --at newest (" + day(tree.newest()) + ", the mirror)"));
 
-    Path restores = work.resolve("restore");
-    BenchTree.removeTree(restores);
-    Files.createDirectories(restores);
-    Path timeFile = restores.resolve("time.txt");
-
-    log("reading every repository file once (page cache warm-up)");
-    long repoBytes = readAll(tree.repo());
-    log(String.format(Locale.ROOT, "repository: %.2f GiB", repoBytes / (double) (1L << 30)));
-
-    for (Tool t : Tool.values()) {
-      Path target = restores.resolve("warmup-" + t.name().toLowerCase(Locale.ROOT));
-      Measurement m = Timed.run(command(t, tree, ops.get(1).at(), target, jar, javaHome, javaOpts), timeFile, RESTORE_TIMEOUT);
-      log(String.format(Locale.ROOT, "warm-up %s --at newest: %.2f s wall (not counted)", t.label, m.wall()));
-    }
-    // sanity of the setup itself: the newest session is the live tree
-    TreeCompare.Scan[] warm = TreeCompare.scanBoth(restores.resolve("warmup-rdiff_backup"), tree.src());
-    List<String> srcDiffs = TreeCompare.differences(warm[1], warm[0], true, 20);
-    if (!srcDiffs.isEmpty()) {
-      fail("rdiff-backup's restore of the newest session differs from the source tree:\n" + String.join("\n", srcDiffs));
-    }
-    BenchTree.removeTree(restores.resolve("warmup-rdiff_backup"));
-    BenchTree.removeTree(restores.resolve("warmup-rewind"));
-
-    Map<String, Map<Tool, List<Measurement>>> results = new LinkedHashMap<>();
+    long imageBytes = Math.max(4L << 30, 2 * tree.approxBytes() + (1L << 30));
+    String targetFs = System.getProperty("bench.targetFs", "auto");
+    int quietWait = Integer.getInteger("bench.quietWait", 180);
+    Path timeFile = work.resolve("time.txt");
+    Map<String, Map<Tool, List<Run>>> results = new LinkedHashMap<>();
     Map<String, TreeCompare.Scan> restored = new LinkedHashMap<>();
-    for (Op op : ops) {
-      results.put(op.name(), new EnumMap<>(Tool.class));
+    String targetsDescription;
+    long repoBytes;
+    try (Targets targets = Targets.open(work.resolve("restore"), targetFs, imageBytes)) {
+      targetsDescription = targets.describe();
+      log("restore targets: " + targetsDescription);
+      log("reading every repository file once (page cache warm-up)");
+      repoBytes = readAll(tree.repo());
+      log(String.format(Locale.ROOT, "repository: %.2f GiB", repoBytes / (double) (1L << 30)));
+
+      Map<Tool, Path> warm = new EnumMap<>(Tool.class);
       for (Tool t : Tool.values()) {
-        results.get(op.name()).put(t, new ArrayList<>());
+        Path target = targets.fresh("warmup-" + t.name().toLowerCase(Locale.ROOT));
+        warm.put(t, target);
+        Measurement m = Timed.run(command(t, tree, ops.get(1).at(), target, jar, javaHome, javaOpts), timeFile, RESTORE_TIMEOUT);
+        log(String.format(Locale.ROOT, "warm-up %s --at newest: %.2f s wall (not counted)", t.label, m.wall()));
       }
-    }
-    for (int round = 1; round <= rounds; round++) {
-      List<Tool> order = round % 2 == 1 ? List.of(Tool.RDIFF_BACKUP, Tool.REWIND) : List.of(Tool.REWIND, Tool.RDIFF_BACKUP);
+      // sanity of the set-up itself: the newest session is the live tree
+      TreeCompare.Scan[] sane = TreeCompare.scanBoth(warm.get(Tool.RDIFF_BACKUP), tree.src());
+      List<String> srcDiffs = TreeCompare.differences(sane[1], sane[0], true, 20);
+      if (!srcDiffs.isEmpty()) {
+        fail("rdiff-backup's restore of the newest session differs from the source tree:\n" + String.join("\n", srcDiffs));
+      }
+      warm.values().forEach(targets::release);
+
       for (Op op : ops) {
-        Map<Tool, Path> targets = new EnumMap<>(Tool.class);
-        for (Tool t : order) {
-          Path target = restores.resolve(op.name() + "-" + t.name().toLowerCase(Locale.ROOT) + "-r" + round);
-          targets.put(t, target);
-          Proc.run(List.of("sync"), null, Map.of(), Duration.ofMinutes(10)).expect(0);
-          Measurement m = Timed.run(command(t, tree, op.at(), target, jar, javaHome, javaOpts), timeFile, RESTORE_TIMEOUT);
-          results.get(op.name()).get(t).add(m);
-          log(String.format(Locale.ROOT, "round %d %s %-12s wall %7.2f s  cpu %7.2f s  rss %7.1f MB",
-              round, op.name(), t.label, m.wall(), m.cpu(), m.rssMb()));
+        results.put(op.name(), new EnumMap<>(Tool.class));
+        for (Tool t : Tool.values()) {
+          results.get(op.name()).put(t, new ArrayList<>());
         }
-        TreeCompare.Scan[] s = TreeCompare.scanBoth(targets.get(Tool.RDIFF_BACKUP), targets.get(Tool.REWIND));
-        List<String> diffs = TreeCompare.differences(s[0], s[1], false, 20);
-        if (!diffs.isEmpty()) {
-          fail("Rewind's restore --at " + op.name() + " (" + op.at() + ") differs from rdiff-backup's ("
-              + targets.get(Tool.REWIND) + " vs " + targets.get(Tool.RDIFF_BACKUP) + ", both kept):\n"
-              + String.join("\n", diffs));
-        }
-        log(String.format(Locale.ROOT, "round %d %s: trees equal (%,d files, %.2f GiB, tree digest %s)",
-            round, op.name(), s[0].files(), s[0].bytes() / (double) (1L << 30), s[0].digest().substring(0, 12)));
-        restored.put(op.name(), s[0]);
-        for (Path p : targets.values()) {
-          BenchTree.removeTree(p);
+      }
+      for (int round = 1; round <= rounds; round++) {
+        List<Tool> order = round % 2 == 1 ? List.of(Tool.RDIFF_BACKUP, Tool.REWIND) : List.of(Tool.REWIND, Tool.RDIFF_BACKUP);
+        for (Op op : ops) {
+          Map<Tool, Path> out = new EnumMap<>(Tool.class);
+          for (Tool t : order) {
+            Path target = targets.fresh(op.name() + "-" + t.name().toLowerCase(Locale.ROOT) + "-r" + round);
+            out.put(t, target);
+            Proc.run(List.of("sync"), null, Map.of(), Duration.ofMinutes(10)).expect(0);
+            boolean quiet = CpuLoad.awaitQuiet(0.25, quietWait, RestoreBench::log);
+            double busy0 = CpuLoad.busySeconds();
+            Measurement m = Timed.run(command(t, tree, op.at(), target, jar, javaHome, javaOpts), timeFile, RESTORE_TIMEOUT);
+            double others = Math.max(0, CpuLoad.busySeconds() - busy0 - m.cpu());
+            results.get(op.name()).get(t).add(new Run(m, others, quiet));
+            log(String.format(Locale.ROOT, "round %d %s %-12s wall %7.2f s  cpu %7.2f s  rss %7.1f MB  (other CPU on the machine %.2f s)",
+                round, op.name(), t.label, m.wall(), m.cpu(), m.rssMb(), others));
+          }
+          TreeCompare.Scan[] s = TreeCompare.scanBoth(out.get(Tool.RDIFF_BACKUP), out.get(Tool.REWIND));
+          List<String> diffs = TreeCompare.differences(s[0], s[1], false, 20);
+          if (!diffs.isEmpty()) {
+            fail("Rewind's restore --at " + op.name() + " (" + op.at() + ") differs from rdiff-backup's:\n"
+                + String.join("\n", diffs));
+          }
+          log(String.format(Locale.ROOT, "round %d %s: trees equal (%,d files, %.2f GiB, tree digest %s)",
+              round, op.name(), s[0].files(), s[0].bytes() / (double) (1L << 30), s[0].digest().substring(0, 12)));
+          restored.put(op.name(), s[0]);
+          out.values().forEach(targets::release);
         }
       }
     }
     Files.deleteIfExists(timeFile);
 
-    String report = report(tree, ops, results, restored, rounds, repoBytes, work, javaHome, javaOpts, jar);
+    String report = report(tree, ops, results, restored, rounds, repoBytes, work, javaHome, javaOpts, jar, targetsDescription);
     System.out.println();
     System.out.println(report);
     Files.createDirectories(outDir);
@@ -176,9 +189,9 @@ class RestoreBench {
     return cmd;
   }
 
-  private static String report(BenchTree tree, List<Op> ops, Map<String, Map<Tool, List<Measurement>>> results,
+  private static String report(BenchTree tree, List<Op> ops, Map<String, Map<Tool, List<Run>>> results,
       Map<String, TreeCompare.Scan> restored, int rounds, long repoBytes, Path work, Path javaHome,
-      List<String> javaOpts, Path jar) {
+      List<String> javaOpts, Path jar, String targetsDescription) {
     StringBuilder b = new StringBuilder();
     b.append("## Restore: Rewind vs rdiff-backup restore --at\n\n");
     b.append("Run ").append(DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
@@ -190,22 +203,24 @@ class RestoreBench {
           + " in every round (tree digest %s).%n", op.name(), op.at(), s.files(), s.bytes() / (double) (1L << 30),
           s.digest().substring(0, 12)));
     }
-    b.append("Median of ").append(rounds).append(" round(s) after one untimed warm-up per tool; page cache not dropped;"
-        + " order alternated per round (odd: rdiff-backup first).\n\n");
+    b.append("Restore targets: ").append(targetsDescription).append(". Median of ").append(rounds)
+        .append(" rounds after one untimed warm-up per tool; page cache not dropped (the repository is read once"
+            + " before); `sync` before every run; order alternated per round (odd rounds: rdiff-backup first).\n\n");
     b.append("| operation | tool | wall s | CPU s (user+sys) | peak RSS MB | ratio Rewind/rdiff-backup (wall) |\n");
     b.append("|---|---|---:|---:|---:|---:|\n");
     for (Op op : ops) {
-      Map<Tool, List<Measurement>> r = results.get(op.name());
-      double base = median(r.get(Tool.RDIFF_BACKUP), Measurement::wall);
+      Map<Tool, List<Run>> r = results.get(op.name());
+      double base = median(r.get(Tool.RDIFF_BACKUP), x -> x.m().wall());
       for (Tool t : Tool.values()) {
-        List<Measurement> ms = r.get(t);
-        double wall = median(ms, Measurement::wall);
+        List<Run> ms = r.get(t);
+        double wall = median(ms, x -> x.m().wall());
         b.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.0f | %s |%n", op.label(), t.label, wall,
-            median(ms, Measurement::cpu), median(ms, Measurement::rssMb),
+            median(ms, x -> x.m().cpu()), median(ms, x -> x.m().rssMb()),
             t == Tool.REWIND ? String.format(Locale.ROOT, "%.2f×", wall / base) : "—"));
       }
     }
-    b.append("\nEvery round (wall s / CPU s / peak RSS MB):\n\n| operation | tool |");
+    b.append("\nEvery round: wall s / CPU s / peak RSS MB / CPU s used meanwhile by the rest of the machine"
+        + " (other processes, kernel write-back; * = it was not quiet before the run):\n\n| operation | tool |");
     for (int i = 1; i <= rounds; i++) {
       b.append(" round ").append(i).append(" |");
     }
@@ -213,8 +228,9 @@ class RestoreBench {
     for (Op op : ops) {
       for (Tool t : Tool.values()) {
         b.append("| ").append(op.name()).append(" | ").append(t.label).append(" |");
-        for (Measurement m : results.get(op.name()).get(t)) {
-          b.append(String.format(Locale.ROOT, " %.2f / %.2f / %.0f |", m.wall(), m.cpu(), m.rssMb()));
+        for (Run x : results.get(op.name()).get(t)) {
+          b.append(String.format(Locale.ROOT, " %.2f / %.2f / %.0f / %.2f%s |", x.m().wall(), x.m().cpu(), x.m().rssMb(),
+              x.othersCpu(), x.quietBefore() ? "" : "*"));
         }
         b.append('\n');
       }
@@ -230,7 +246,7 @@ class RestoreBench {
     return b.toString();
   }
 
-  private static double median(List<Measurement> ms, ToDoubleFunction<Measurement> f) {
+  private static double median(List<Run> ms, ToDoubleFunction<Run> f) {
     double[] v = ms.stream().mapToDouble(f).sorted().toArray();
     int n = v.length;
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
