@@ -22,6 +22,7 @@ public final class BlockLength {
     }
     // Python's int.bit_length() is the position of the highest set bit.
     int bitLength = Long.SIZE - Long.numberOfLeadingZeros(size);
-    return (int) ((size >> (bitLength / 2 + 4)) << 4);
+    // Exceeds an int only beyond 2^62 bytes; fail loudly rather than wrap.
+    return Math.toIntExact((size >> (bitLength / 2 + 4)) << 4);
   }
 }

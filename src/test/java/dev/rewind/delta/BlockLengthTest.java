@@ -44,6 +44,11 @@ class BlockLengthTest {
   }
 
   @Test
+  void forFileSize_largestLong_throwsInsteadOfWrapping() {
+    assertThrows(ArithmeticException.class, () -> BlockLength.forFileSize(Long.MAX_VALUE));
+  }
+
+  @Test
   void forFileSize_negative_throws() {
     assertThrows(IllegalArgumentException.class, () -> BlockLength.forFileSize(-1));
   }
