@@ -127,6 +127,11 @@ public final class Repository {
     return quoting;
   }
 
+  /** Every increment-style file of the data directory, oldest first. */
+  public List<RepoFile> dataFiles() {
+    return dataFiles;
+  }
+
   /** Increment-style files of the data directory with the given base, oldest first. */
   public List<RepoFile> dataFiles(String base) {
     List<RepoFile> out = new ArrayList<>();

@@ -1,0 +1,202 @@
+package dev.rewind.backup;
+
+import dev.rewind.core.FileMeta;
+import dev.rewind.core.SessionTime;
+import dev.rewind.posix.Posix;
+import dev.rewind.repo.IncrementName;
+import dev.rewind.repo.IncrementType;
+import dev.rewind.repo.MetadataWriter;
+import dev.rewind.repo.RepoFile;
+import dev.rewind.repo.Repository;
+import dev.rewind.repo.SideFileWriter;
+import dev.rewind.repo.Xattr;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The per-session files of the data directory that a backup writes while it walks the tree:
+ * the new metadata snapshot, the reverse metadata diff for the previous session, and the xattr
+ * and ACL snapshots. Everything goes to temporary names first; {@link #publish} renames them in
+ * the order regress expects (new snapshot, side files, then the previous snapshot becomes a
+ * diff).
+ */
+final class SessionFiles {
+  /** rdiff-backup keeps a full snapshot when the 8 metadata files before it are diffs. */
+  private static final int MAX_DIFF_RUN = 8;
+
+  private final Repository repo;
+  private final SessionTime time;
+  private final SessionTime previous;
+  private final Stream snapshot;
+  private final Stream diff;
+  private final Stream xattrs;
+  private final Stream acls;
+
+  SessionFiles(Repository repo, SessionTime time, SessionTime previous) throws IOException {
+    this.repo = repo;
+    this.time = time;
+    this.previous = previous;
+    this.snapshot = new Stream("mirror_metadata", time, IncrementType.SNAPSHOT);
+    this.diff = previous == null ? null : new Stream("mirror_metadata", previous, IncrementType.DIFF);
+    this.xattrs = new Stream("extended_attributes", time, IncrementType.SNAPSHOT);
+    this.acls = new Stream("access_control_lists", time, IncrementType.SNAPSHOT);
+  }
+
+  /** Records an entry of the new session (called in index order). */
+  void entry(FileMeta meta, List<Xattr> entryXattrs, List<String> acl) throws IOException {
+    snapshot.out().write(MetadataWriter.record(meta));
+    if (!entryXattrs.isEmpty()) {
+      SideFileWriter.writeXattrs(xattrs.out(), meta.path(), entryXattrs);
+    }
+    if (!acl.isEmpty()) {
+      SideFileWriter.writeAcl(acls.out(), meta.path(), acl);
+    }
+  }
+
+  /** Records the previous session's version of a path that differs (in index order). */
+  void previousVersion(byte[] recordText) throws IOException {
+    diff.out().write(recordText);
+  }
+
+  /** Closes the streams and renames every file into place; the marker is the caller's job. */
+  void publish() throws IOException {
+    snapshot.publish(true);
+    xattrs.publish(false);
+    acls.publish(false);
+    if (diff == null) {
+      return;
+    }
+    RepoFile oldSnapshot = repo.sessionFile("mirror_metadata", previous);
+    if (oldSnapshot != null && oldSnapshot.name().type() == IncrementType.SNAPSHOT && keepSnapshot(previous)) {
+      diff.discard();
+      return;
+    }
+    diff.publish(false);
+    if (oldSnapshot != null && oldSnapshot.name().type() == IncrementType.SNAPSHOT) {
+      Posix.unlink(oldSnapshot.path());
+      CrashPoints.reach("previous snapshot removed");
+    }
+  }
+
+  /** Removes the temporary files after a failure. */
+  void abandon() {
+    for (Stream s : new Stream[] {snapshot, diff, xattrs, acls}) {
+      if (s != null) {
+        s.discard();
+      }
+    }
+  }
+
+  private boolean keepSnapshot(SessionTime previous) {
+    List<RepoFile> older = new ArrayList<>();
+    for (RepoFile f : repo.metadataFiles()) {
+      if (f.name().time().compareTo(previous) < 0) {
+        older.add(f);
+      }
+    }
+    if (older.size() < MAX_DIFF_RUN) {
+      return false;
+    }
+    for (RepoFile f : older.subList(older.size() - MAX_DIFF_RUN, older.size())) {
+      if (f.name().type() != IncrementType.DIFF) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One gzip file being written under a temporary name; empty ones become plain 0-byte files. */
+  private final class Stream {
+    private final String base;
+    private final SessionTime at;
+    private final IncrementType type;
+    private final byte[] temp;
+    private final FileChannel channel;
+    private final CountingGzip out;
+
+    Stream(String base, SessionTime at, IncrementType type) throws IOException {
+      this.base = base;
+      this.at = at;
+      this.type = type;
+      this.temp = dataPath(("rdiff-backup.tmp." + base + "." + type.suffix() + "." + ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII));
+      MirrorWriter.deleteQuietly(temp);
+      this.channel = Posix.createNew(temp, 0600);
+      this.out = new CountingGzip(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+    }
+
+    OutputStream out() {
+      return out;
+    }
+
+    void publish(boolean alwaysGzip) throws IOException {
+      out.close();
+      boolean empty = out.count == 0 && !alwaysGzip;
+      byte[] target = dataPath(IncrementName.format(base.getBytes(StandardCharsets.US_ASCII), at, type, !empty));
+      if (empty) {
+        MirrorWriter.deleteQuietly(temp);
+        Posix.createNew(target, 0600).close();
+      } else {
+        Posix.fsync(temp);
+        CrashPoints.reach("metadata written " + base);
+        Posix.rename(temp, target);
+      }
+      CrashPoints.reach("metadata published " + base + " " + type.suffix());
+    }
+
+    void discard() {
+      try {
+        out.close();
+      } catch (IOException e) {
+        // the file is deleted anyway
+      }
+      MirrorWriter.deleteQuietly(temp);
+    }
+  }
+
+  private byte[] dataPath(byte[] unquotedName) {
+    byte[] name = repo.quoting().quote(unquotedName);
+    byte[] dir = repo.dataDir();
+    byte[] out = java.util.Arrays.copyOf(dir, dir.length + 1 + name.length);
+    out[dir.length] = '/';
+    System.arraycopy(name, 0, out, dir.length + 1, name.length);
+    return out;
+  }
+
+  /** A gzip stream that knows whether anything was written to it. */
+  private static final class CountingGzip extends OutputStream {
+    private final GZIPOutputStream gz;
+    private long count;
+    private boolean closed;
+
+    CountingGzip(OutputStream raw) throws IOException {
+      this.gz = new GZIPOutputStream(raw, 1 << 16);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      gz.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      gz.write(b, off, len);
+      count += len;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        gz.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,461 @@
+package dev.rewind.backup;
+
+import dev.rewind.core.FileMeta;
+import dev.rewind.core.FileType;
+import dev.rewind.core.RelPath;
+import dev.rewind.history.MetadataChain;
+import dev.rewind.repo.MetadataWriter;
+import dev.rewind.repo.Xattr;
+import dev.rewind.source.SourceEntry;
+import dev.rewind.source.SourceTree;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Walks the source tree and the previous session's metadata side by side, in index order, and
+ * for every path decides what changed: unchanged entries are carried over without reading
+ * them; for the rest it writes the increment first and then changes the mirror. Records of the
+ * new session and the reverse diff are emitted as it goes. One instance per session.
+ */
+final class TreeMerge {
+  private static final byte[] DATA_DIR = "rdiff-backup-data".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private final SourceTree source;
+  private final byte[] sourceRoot;
+  private final BackupOptions options;
+  private final MetadataChain old;
+  private final Map<RelPath, List<Xattr>> oldXattrs;
+  private final Map<RelPath, List<String>> oldAcls;
+  private final MirrorWriter mirror;
+  private final IncrementWriter increments;
+  private final SessionFiles files;
+  private final SessionStats stats;
+  private final Progress progress;
+  private final List<String> errors;
+  private final Map<String, HardLink> hardLinks = new HashMap<>();
+  private final Deque<Frame> frames = new ArrayDeque<>();
+  private FileMeta oldNext;
+  private RelPath lastEmitted;
+  private long rootDevice;
+
+  private record HardLink(byte[] mirrorPath, String sha1, long size) {}
+
+  /** A directory on the walk's current path; {@code existedBefore} if it was a directory then. */
+  private static final class Frame {
+    final FileMeta oldMeta;
+    boolean incremented;
+
+    Frame(FileMeta oldMeta) {
+      this.oldMeta = oldMeta;
+    }
+  }
+
+  TreeMerge(SourceTree source, byte[] sourceRoot, BackupOptions options, MetadataChain old,
+      Map<RelPath, List<Xattr>> oldXattrs, Map<RelPath, List<String>> oldAcls, MirrorWriter mirror,
+      IncrementWriter increments, SessionFiles files, SessionStats stats, Progress progress, List<String> errors) {
+    this.source = source;
+    this.sourceRoot = sourceRoot;
+    this.options = options;
+    this.old = old;
+    this.oldXattrs = oldXattrs;
+    this.oldAcls = oldAcls;
+    this.mirror = mirror;
+    this.increments = increments;
+    this.files = files;
+    this.stats = stats;
+    this.progress = progress;
+    this.errors = errors;
+  }
+
+  /** Runs the whole walk from the root. */
+  void run() throws IOException {
+    oldNext = old == null ? null : old.next();
+    FileMeta oldRoot = takeOldIf(RelPath.ROOT);
+    SourceEntry newRoot = source.stat(RelPath.ROOT);
+    rootDevice = newRoot.device();
+    if (newRoot.meta().type() != FileType.DIRECTORY) {
+      throw new IOException("source '" + source.describe() + "' is not a directory");
+    }
+    process(oldRoot, newRoot);
+  }
+
+  private FileMeta takeOldIf(RelPath path) throws IOException {
+    if (oldNext != null && oldNext.path().equals(path)) {
+      FileMeta m = oldNext;
+      oldNext = old.next();
+      return m;
+    }
+    return null;
+  }
+
+  private void walkChildren(RelPath dir, boolean oldIsDir, boolean newIsDir) throws IOException {
+    List<SourceEntry> fresh = newIsDir ? listSource(dir) : List.of();
+    if (fresh == null) {
+      carryOldSubtree(dir);
+      return;
+    }
+    int i = 0;
+    while (true) {
+      FileMeta o = oldIsDir && oldNext != null && dir.equals(oldNext.path().parent()) ? oldNext : null;
+      SourceEntry n = i < fresh.size() ? fresh.get(i) : null;
+      if (o == null && n == null) {
+        return;
+      }
+      int cmp = o == null ? 1 : n == null ? -1 : o.path().compareTo(n.path());
+      FileMeta oldEntry = cmp <= 0 ? takeOldIf(o.path()) : null;
+      SourceEntry newEntry = cmp >= 0 ? fresh.get(i++) : null;
+      process(oldEntry, newEntry);
+    }
+  }
+
+  /** The selected children of a source directory, or null when it cannot be listed. */
+  private List<SourceEntry> listSource(RelPath dir) {
+    List<SourceEntry> all;
+    try {
+      all = source.list(dir);
+    } catch (IOException e) {
+      error("ListError", dir, e);
+      return null;
+    }
+    List<SourceEntry> out = new ArrayList<>(all.size());
+    for (SourceEntry e : all) {
+      boolean isDir = e.meta().type() == FileType.DIRECTORY;
+      if (dir.isRoot() && Arrays.equals(e.path().name(), DATA_DIR)) {
+        continue;
+      }
+      if (options.excludeOtherFilesystems() && e.device() != rootDevice) {
+        continue;
+      }
+      if (options.selection().includes(e.path().under(sourceRoot), isDir)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** Keeps the previous session's records for a subtree that could not be read this time. */
+  private void carryOldSubtree(RelPath dir) throws IOException {
+    while (oldNext != null && dir.contains(oldNext.path()) && !dir.equals(oldNext.path())) {
+      FileMeta m = oldNext;
+      oldNext = old.next();
+      files.entry(m, xattrsOf(m.path()), aclOf(m.path()));
+    }
+  }
+
+  private void process(FileMeta o, SourceEntry n) throws IOException {
+    try {
+      if (n == null) {
+        deleted(o);
+      } else if (o == null) {
+        created(n);
+      } else if (ChangeDetector.unchanged(o, xattrsOf(o.path()), aclOf(o.path()), n.meta(), n.xattrs(), n.acl())) {
+        unchanged(o, n);
+      } else {
+        changed(o, n);
+      }
+    } catch (IOException e) {
+      RelPath p = n != null ? n.path() : o.path();
+      error("UpdateError", p, e);
+      if (o != null && !p.equals(lastEmitted) && n != null) {
+        keepOld(o);
+      }
+    }
+  }
+
+  private void unchanged(FileMeta o, SourceEntry n) throws IOException {
+    FileMeta carried = carry(n.meta(), o, o.sha1());
+    countSource(carried);
+    if (carried.isHardLinked()) {
+      hardLinks.putIfAbsent(carried.hardLinkKey(), new HardLink(mirror.path(carried.path()), carried.sha1(), carried.size()));
+    }
+    emit(o, carried, n);
+    if (o.type() == FileType.DIRECTORY) {
+      descend(o, n, true);
+    }
+    progress.entry(carried.path(), 0);
+  }
+
+  private void created(SourceEntry n) throws IOException {
+    FileMeta m = n.meta();
+    if (increments != null) {
+      markParentsChanged();
+      increments.missing(m);
+    }
+    FileMeta written = writeMirror(m, n, false);
+    if (written == null) {
+      return;
+    }
+    stats.newFiles++;
+    stats.newFileSize += written.type() == FileType.REGULAR ? written.size() : 0;
+    countSource(written);
+    emit(null, written, n);
+    if (m.type() == FileType.DIRECTORY) {
+      descend(null, n, false);
+    }
+  }
+
+  private void deleted(FileMeta o) throws IOException {
+    markParentsChanged();
+    stats.deletedFiles++;
+    stats.deletedFileSize += o.type() == FileType.REGULAR ? o.size() : 0;
+    files.previousVersion(MetadataWriter.record(o));
+    if (o.type() == FileType.DIRECTORY) {
+      increments.directory(o);
+      frames.push(new Frame(o));
+      frames.peek().incremented = true;
+      walkChildren(o.path(), true, false);
+      frames.pop();
+    } else {
+      snapshotOld(o);
+    }
+    mirror.remove(o.path());
+  }
+
+  private void changed(FileMeta o, SourceEntry n) throws IOException {
+    markParentsChanged();
+    FileMeta m = n.meta();
+    if (o.type() == FileType.DIRECTORY) {
+      increments.directory(o);
+      if (m.type() == FileType.DIRECTORY) {
+        FileMeta carried = carry(m, o, null);
+        countSource(carried);
+        emit(o, carried, n);
+        descend(o, n, true);
+        return;
+      }
+      // The diff must list the old directory before its children, which are deleted first.
+      files.previousVersion(MetadataWriter.record(o));
+      frames.push(new Frame(o));
+      frames.peek().incremented = true;
+      walkChildren(o.path(), true, false);
+      frames.pop();
+      mirror.remove(o.path());
+      FileMeta written = writeMirror(carry(m, o, null), n, false);
+      if (written != null) {
+        stats.changedFiles++;
+        countSource(written);
+        files.entry(written, n.xattrs(), n.acl());
+        lastEmitted = written.path();
+      }
+      return;
+    } else if (m.type() != FileType.REGULAR || o.type() != FileType.REGULAR) {
+      snapshotOld(o);
+      if (m.type() == FileType.DIRECTORY) {
+        mirror.remove(o.path());
+      }
+    }
+    FileMeta written = writeMirror(carry(m, o, null), n, o.type() == FileType.REGULAR && m.type() == FileType.REGULAR);
+    if (written == null) {
+      keepOld(o);
+      return;
+    }
+    stats.changedFiles++;
+    stats.changedSourceSize += written.type() == FileType.REGULAR ? written.size() : 0;
+    stats.changedMirrorSize += o.type() == FileType.REGULAR ? o.size() : 0;
+    countSource(written);
+    emit(o, written, n);
+    if (m.type() == FileType.DIRECTORY) {
+      descend(null, n, false);
+    }
+  }
+
+  /** The previous version of a non-directory as a snapshot increment (content or node). */
+  private void snapshotOld(FileMeta o) throws IOException {
+    if (o.type() == FileType.REGULAR) {
+      increments.snapshot(o, mirror.path(o.path()));
+    } else {
+      increments.specialSnapshot(o);
+    }
+  }
+
+  /**
+   * Writes the new state of an entry into the mirror (for a changed regular file, the reverse
+   * delta first). Returns the record to store, or null when the source could not be read.
+   */
+  private FileMeta writeMirror(FileMeta m, SourceEntry n, boolean replacingRegular) throws IOException {
+    switch (m.type()) {
+      case DIRECTORY -> {
+        mirror.directory(m);
+        return m;
+      }
+      case REGULAR -> {
+        return writeRegular(m, n, replacingRegular);
+      }
+      default -> {
+        mirror.special(m, n.xattrs());
+        return m;
+      }
+    }
+  }
+
+  private FileMeta writeRegular(FileMeta m, SourceEntry n, boolean replacing) throws IOException {
+    HardLink first = m.isHardLinked() ? hardLinks.get(m.hardLinkKey()) : null;
+    if (first != null) {
+      byte[] inc = replacing ? increments.diff(m, mirror.path(m.path()), first.mirrorPath(), first.size()) : null;
+      try {
+        mirror.link(m, first.mirrorPath());
+      } catch (IOException e) {
+        undo(inc);
+        throw e;
+      }
+      return withSize(withSha1(m, first.sha1()), first.size());
+    }
+    MirrorWriter.Staged staged;
+    try {
+      staged = mirror.stage(m, source.open(m.path()));
+    } catch (IOException e) {
+      error("UpdateError", m.path(), e);
+      return null;
+    }
+    FileMeta done = withSize(withSha1(m, staged.sha1()), staged.size());
+    byte[] inc = null;
+    try {
+      if (replacing) {
+        inc = increments.diff(m, mirror.path(m.path()), staged.temp(), staged.size());
+      }
+      mirror.commit(staged, done, n.xattrs());
+    } catch (IOException e) {
+      mirror.discard(staged);
+      undo(inc); // the mirror still holds the old version: an increment for it would be wrong
+      throw e;
+    }
+    stats.bytesCopied += staged.size();
+    progress.entry(m.path(), staged.size());
+    if (done.isHardLinked()) {
+      hardLinks.put(done.hardLinkKey(), new HardLink(mirror.path(done.path()), done.sha1(), done.size()));
+    }
+    return done;
+  }
+
+  private static void undo(byte[] increment) {
+    if (increment != null) {
+      MirrorWriter.deleteQuietly(increment);
+    }
+  }
+
+  private void descend(FileMeta o, SourceEntry n, boolean oldIsDir) throws IOException {
+    frames.push(new Frame(o));
+    walkChildren(n.path(), oldIsDir, true);
+    frames.pop();
+    try {
+      mirror.finishDirectory(n.meta(), n.xattrs());
+    } catch (IOException e) {
+      error("UpdateError", n.path(), e); // the record is written; only the mirror's copy is off
+    }
+  }
+
+  /** Writes the {@code .dir} increments of every directory above a change, once per session. */
+  private void markParentsChanged() throws IOException {
+    if (increments == null) {
+      return;
+    }
+    for (Frame f : frames) {
+      if (f.incremented) {
+        continue;
+      }
+      if (f.oldMeta != null && f.oldMeta.type() == FileType.DIRECTORY) {
+        increments.directory(f.oldMeta);
+      }
+      f.incremented = true;
+    }
+  }
+
+  /** Records the new state and, where it differs from the previous one, the reverse diff. */
+  private void emit(FileMeta o, FileMeta written, SourceEntry n) throws IOException {
+    files.entry(written, n.xattrs(), n.acl());
+    lastEmitted = written.path();
+    if (o == null && increments != null) {
+      files.previousVersion(MetadataWriter.absent(written.path()));
+    } else if (o != null) {
+      byte[] before = MetadataWriter.record(o);
+      if (!Arrays.equals(before, MetadataWriter.record(written))) {
+        files.previousVersion(before);
+      }
+    }
+  }
+
+  /** After a failure, the previous record stays (and so does its mirror entry). */
+  private void keepOld(FileMeta o) throws IOException {
+    files.entry(o, xattrsOf(o.path()), aclOf(o.path()));
+    if (o.type() == FileType.DIRECTORY) {
+      carryOldSubtree(o.path());
+    }
+  }
+
+  private void countSource(FileMeta m) {
+    stats.sourceFiles++;
+    stats.mirrorFiles++;
+    if (m.type() == FileType.REGULAR) {
+      stats.sourceFileSize += m.size();
+      stats.mirrorFileSize += m.size();
+    }
+  }
+
+  private List<Xattr> xattrsOf(RelPath p) {
+    List<Xattr> x = oldXattrs.getOrDefault(p, List.of());
+    if (x.size() > 1) {
+      x = new ArrayList<>(x);
+      x.sort(Comparator.comparing(Xattr::name, Arrays::compareUnsigned));
+    }
+    return x;
+  }
+
+  private List<String> aclOf(RelPath p) {
+    return oldAcls.getOrDefault(p, List.of());
+  }
+
+  private void error(String kind, RelPath path, IOException e) {
+    stats.errors++;
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    errors.add(kind + ": '" + path + "' " + msg.replace('\n', ' '));
+  }
+
+  private static FileMeta carry(FileMeta fresh, FileMeta old, String sha1) {
+    FileMeta.Builder b = builder(fresh);
+    b.sha1 = sha1;
+    b.alternateIncrementName = old.alternateIncrementName();
+    b.alternateMirrorName = old.alternateMirrorName();
+    return b.build();
+  }
+
+  private static FileMeta withSha1(FileMeta m, String sha1) {
+    FileMeta.Builder b = builder(m);
+    b.sha1 = sha1;
+    return b.build();
+  }
+
+  private static FileMeta withSize(FileMeta m, long size) {
+    FileMeta.Builder b = builder(m);
+    b.size = size;
+    return b.build();
+  }
+
+  static FileMeta.Builder builder(FileMeta m) {
+    FileMeta.Builder b = new FileMeta.Builder();
+    b.path = m.path();
+    b.type = m.type();
+    b.size = m.size();
+    b.mtime = m.mtime();
+    b.uid = m.uid();
+    b.gid = m.gid();
+    b.uname = m.uname();
+    b.gname = m.gname();
+    b.permissions = m.permissions();
+    b.symlinkTarget = m.symlinkTarget();
+    b.device = m.device();
+    b.sha1 = m.sha1();
+    b.numHardLinks = m.numHardLinks();
+    b.inode = m.inode();
+    b.deviceLoc = m.deviceLoc();
+    b.alternateMirrorName = m.alternateMirrorName();
+    b.alternateIncrementName = m.alternateIncrementName();
+    return b;
+  }
+}

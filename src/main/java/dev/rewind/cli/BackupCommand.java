@@ -1,0 +1,137 @@
+package dev.rewind.cli;
+
+import dev.rewind.backup.BackupOptions;
+import dev.rewind.backup.BackupSession;
+import dev.rewind.backup.Progress;
+import dev.rewind.backup.Selection;
+import dev.rewind.posix.Posix;
+import dev.rewind.source.local.LocalTree;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code rewind backup [--include GLOB|--exclude GLOB]... SOURCE_DIR REPO}. */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+    description = {"Back up a directory into a repository (created on the first run).",
+        "The repository stays readable and writable by rdiff-backup 2.x."})
+final class BackupCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @ArgGroup(exclusive = false, multiplicity = "0..*")
+  List<SelectionOption> selection = new ArrayList<>();
+
+  /** One --include or --exclude, kept in command-line order (the first match decides). */
+  static final class SelectionOption {
+    @Option(names = "--include", paramLabel = "GLOB", description = "Back up paths matching GLOB (first matching rule wins).")
+    String include;
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip paths matching GLOB, and everything below them.")
+    String exclude;
+  }
+
+  @Option(names = "--exclude-other-filesystems", description = "Do not cross into other mounted file systems.")
+  boolean excludeOtherFilesystems;
+
+  @Option(names = "--no-compression", description = "Store increments uncompressed.")
+  boolean noCompression;
+
+  @Option(names = "--print-statistics", description = "Print the session statistics at the end (always on a terminal).")
+  boolean printStatistics;
+
+  @Parameters(index = "0", paramLabel = "SOURCE_DIR", description = "The directory to back up.")
+  String source;
+
+  @Parameters(index = "1", paramLabel = "REPO", description = "The repository directory.")
+  String repo;
+
+  @Override
+  public Integer call() throws IOException {
+    byte[] sourceRoot = Posix.bytes(Path.of(source));
+    byte[] repoRoot = Posix.bytes(Path.of(repo));
+    List<Selection.Rule> rules = new ArrayList<>();
+    String repoPath = Posix.display(repoRoot);
+    String sourcePath = Posix.display(sourceRoot);
+    if ((repoPath + "/").startsWith(sourcePath + "/")) {
+      rules.add(Selection.Rule.of(false, repoPath)); // never back up the repository into itself
+    }
+    for (SelectionOption o : selection) {
+      rules.add(o.include != null ? Selection.Rule.of(true, o.include) : Selection.Rule.of(false, o.exclude));
+    }
+    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), new Selection(rules),
+        excludeOtherFilesystems, !noCompression);
+    ProgressLine line = new ProgressLine(System.console() != null);
+    long start = System.nanoTime();
+    BackupSession.Result result;
+    try (LocalTree tree = new LocalTree(sourceRoot)) {
+      result = BackupSession.run(tree, sourceRoot, repoRoot, options, line);
+    } finally {
+      line.finish();
+    }
+    for (String w : result.regressWarnings()) {
+      System.err.println("rewind: warning: " + w);
+    }
+    for (String e : result.errors()) {
+      System.err.println("rewind: error: " + e);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (printStatistics || System.console() != null) {
+      System.out.println(result.stats().summary(seconds));
+    }
+    System.out.printf("rewind: %s session %s of '%s' done: %d entries, %d changed, %d errors%n",
+        result.initial() ? "initial" : "incremental", result.time(), repo, result.stats().sourceFiles(),
+        result.stats().changedFiles(), result.errors().size());
+    return result.errors().isEmpty() ? ExitCode.OK : ExitCode.PARTIAL;
+  }
+
+  /** A live progress line on a terminal; plain periodic log lines otherwise. */
+  static final class ProgressLine implements Progress {
+    private final boolean terminal;
+    private final long start = System.nanoTime();
+    private long entries;
+    private long bytes;
+    private long lastPrint = System.nanoTime();
+
+    ProgressLine(boolean terminal) {
+      this.terminal = terminal;
+    }
+
+    @Override
+    public void entry(dev.rewind.core.RelPath path, long contentBytes) {
+      entries++;
+      bytes += contentBytes;
+      long now = System.nanoTime();
+      long interval = terminal ? 200_000_000L : 30_000_000_000L;
+      if (now - lastPrint >= interval) {
+        lastPrint = now;
+        double secs = (now - start) / 1e9;
+        String text = String.format("%d entries, %s copied, %s/s", entries, human(bytes), human((long) (bytes / Math.max(secs, 0.001))));
+        if (terminal) {
+          System.err.print("\r" + text + "   ");
+        } else {
+          System.err.println("rewind: progress: " + text);
+        }
+      }
+    }
+
+    void finish() {
+      if (terminal && entries > 0) {
+        System.err.print("\r" + " ".repeat(70) + "\r");
+      }
+    }
+
+    private static String human(long b) {
+      if (b < 1024 * 1024) {
+        return (b / 1024) + " KiB";
+      }
+      return String.format("%.1f MiB", b / 1048576.0);
+    }
+  }
+}
