@@ -27,7 +27,8 @@ final class MachineInfo {
     out.add("- Java (runs Rewind): " + sh(javaHome.resolve("bin/java") + " -version 2>&1 | sed -n 2p"));
     out.add("- rdiff-backup: " + sh("rdiff-backup --version") + " (Python " + sh("python3 -c 'import platform;print(platform.python_version())'")
         + ", librsync " + sh("dpkg-query -W -f '${Version}' librsync2 2>/dev/null || echo '?'") + ")");
-    out.add("- Rewind: commit " + sh("git rev-parse --short HEAD 2>/dev/null || echo '?'")
+    String commit = sh("git rev-parse --short HEAD 2>/dev/null");
+    out.add("- Rewind: " + (commit.isEmpty() ? "commit unknown (not run from a git checkout)" : "commit " + commit)
         + (sh("git status --porcelain -- src/main 2>/dev/null").isEmpty() ? "" : " + uncommitted changes in src/main"));
     return out;
   }

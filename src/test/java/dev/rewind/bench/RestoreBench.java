@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * seconds, default 180) for the rest of the machine to use under a quarter of a core; each is
  * measured by GNU time, and the CPU the rest of the machine used meanwhile is recorded. Each
  * round's two outputs are compared (paths, types, sizes, SHA-1, symlink targets, permissions,
- * owners, mtimes) before they are freed. The table gives medians over the rounds.
+ * owners, mtimes) before they are freed. The table gives medians over the undisturbed runs
+ * (see {@link Run#undisturbed}), or over all runs where none was; every run is listed below it.
  *
  * <p>System properties: {@code rewind.jar} (set by the pom), {@code bench.dir} (work dir,
  * default {@code /var/tmp/rewind-bench}), {@code bench.out} (report dir, default {@code
@@ -68,7 +69,18 @@ class RestoreBench {
   }
 
   /** One timed run: GNU time's figures, the CPU that the rest of the machine used meanwhile, and whether it was quiet before. */
-  record Run(Measurement m, double othersCpu, boolean quietBefore) {}
+  record Run(Measurement m, double othersCpu, boolean quietBefore) {
+    /** The rest of the machine was quiet before and used at most a quarter of a core meanwhile. */
+    boolean undisturbed() {
+      return quietBefore && othersCpu <= 0.25 * m.wall();
+    }
+  }
+
+  /** The undisturbed runs, or all of them when none was. */
+  static List<Run> counted(List<Run> runs) {
+    List<Run> clean = runs.stream().filter(Run::undisturbed).toList();
+    return clean.isEmpty() ? runs : clean;
+  }
 
   /** A restore to time: the oldest or the newest session. */
   record Op(String name, long at, String label) {}
@@ -206,21 +218,27 @@ class RestoreBench {
     b.append("Restore targets: ").append(targetsDescription).append(". Median of ").append(rounds)
         .append(" rounds after one untimed warm-up per tool; page cache not dropped (the repository is read once"
             + " before); `sync` before every run; order alternated per round (odd rounds: rdiff-backup first).\n\n");
+    List<String> notes = new ArrayList<>();
     b.append("| operation | tool | wall s | CPU s (user+sys) | peak RSS MB | ratio Rewind/rdiff-backup (wall) |\n");
     b.append("|---|---|---:|---:|---:|---:|\n");
     for (Op op : ops) {
       Map<Tool, List<Run>> r = results.get(op.name());
-      double base = median(r.get(Tool.RDIFF_BACKUP), x -> x.m().wall());
+      double base = median(counted(r.get(Tool.RDIFF_BACKUP)), x -> x.m().wall());
       for (Tool t : Tool.values()) {
-        List<Run> ms = r.get(t);
+        List<Run> ms = counted(r.get(t));
+        notes.add(op.name() + " " + t.label + ": " + (ms.size() < r.get(t).size() || r.get(t).stream().allMatch(Run::undisturbed)
+            ? ms.size() + " of " + r.get(t).size() + " runs" : "none of " + r.get(t).size() + " runs undisturbed, so all"));
         double wall = median(ms, x -> x.m().wall());
         b.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.0f | %s |%n", op.label(), t.label, wall,
             median(ms, x -> x.m().cpu()), median(ms, x -> x.m().rssMb()),
             t == Tool.REWIND ? String.format(Locale.ROOT, "%.2f×", wall / base) : "—"));
       }
     }
+    b.append("\nMedians over the undisturbed runs (the rest of the machine used at most a quarter of a core on"
+        + " average during the run, and was quiet before it), or over all runs where none was: ")
+        .append(String.join("; ", notes)).append(".\n");
     b.append("\nEvery round: wall s / CPU s / peak RSS MB / CPU s used meanwhile by the rest of the machine"
-        + " (other processes, kernel write-back; * = it was not quiet before the run):\n\n| operation | tool |");
+        + " (other processes, kernel write-back; * = disturbed):\n\n| operation | tool |");
     for (int i = 1; i <= rounds; i++) {
       b.append(" round ").append(i).append(" |");
     }
@@ -230,7 +248,7 @@ class RestoreBench {
         b.append("| ").append(op.name()).append(" | ").append(t.label).append(" |");
         for (Run x : results.get(op.name()).get(t)) {
           b.append(String.format(Locale.ROOT, " %.2f / %.2f / %.0f / %.2f%s |", x.m().wall(), x.m().cpu(), x.m().rssMb(),
-              x.othersCpu(), x.quietBefore() ? "" : "*"));
+              x.othersCpu(), x.undisturbed() ? "" : "*"));
         }
         b.append('\n');
       }
