@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Backups in the rdiff-backup 2.x repository format, with history you can mount.",
-    subcommands = {BackupCommand.class, ListCommand.class, RestoreCommand.class, RegressCommand.class,
+    subcommands = {BackupCommand.class, ListCommand.class, RestoreCommand.class, RegressCommand.class, MountCommand.class,
         RemoveCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = "--current-time", paramLabel = "SECONDS",

@@ -51,6 +51,38 @@ public final class ContentReconstructor {
     checked.verify(meta, time);
   }
 
+  /**
+   * Opens the mirror file of {@code meta} for reading when the mirror still holds exactly the
+   * recorded version (a regular file of the recorded size and mtime, unchanged while it was
+   * opened); returns null otherwise, e.g. while a backup is replacing it. Reads straight from the
+   * mirror are not checked against the SHA-1: callers use this for versions whose increment chain
+   * is empty, so the mirror is their content.
+   */
+  public FileChannel openMirrorVersion(FileMeta meta) throws IOException {
+    byte[] path = repo.mirrorPath(meta);
+    dev.rewind.posix.Stat before = Posix.lstatOrNull(path);
+    if (!holds(before, meta)) {
+      return null;
+    }
+    FileChannel ch;
+    try {
+      ch = Posix.openRead(path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+    dev.rewind.posix.Stat after = Posix.lstatOrNull(path);
+    if (!holds(after, meta) || after.inode() != before.inode() || after.dev() != before.dev()) {
+      ch.close();
+      return null;
+    }
+    return ch;
+  }
+
+  private static boolean holds(dev.rewind.posix.Stat st, FileMeta meta) {
+    return st != null && st.type() == dev.rewind.core.FileType.REGULAR && st.size() == meta.size()
+        && (meta.mtime() == null || st.mtimeSeconds() == meta.mtime());
+  }
+
   /** The diffs from {@code time} upwards, ending with the snapshot that starts the chain, if any. */
   List<RepoFile> chain(FileMeta meta, SessionTime time) throws IOException {
     List<RepoFile> all = increments.of(meta);

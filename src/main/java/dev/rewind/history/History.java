@@ -21,10 +21,12 @@ public final class History {
   private final Repository repo;
   private final List<SessionTime> sessions;
   private final ContentReconstructor content;
+  private final Scratch scratch;
 
   private History(Repository repo, List<SessionTime> sessions, Scratch scratch) {
     this.repo = repo;
     this.sessions = sessions;
+    this.scratch = scratch;
     this.content = new ContentReconstructor(repo, new IncrementLookup(repo, 256), scratch);
   }
 
@@ -106,5 +108,14 @@ public final class History {
 
   public ContentReconstructor content() {
     return content;
+  }
+
+  /**
+   * A content reconstructor that lists increments afresh instead of using the cached listings of
+   * {@link #content()}: for a retry when the repository may have changed underneath (a backup
+   * adds increments of the current session's files before it replaces them in the mirror).
+   */
+  public ContentReconstructor freshContent() {
+    return new ContentReconstructor(repo, new IncrementLookup(repo, 64), scratch);
   }
 }

@@ -1,0 +1,173 @@
+package dev.rewind.cli;
+
+import dev.rewind.fuse.MountOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts the JVM that serves a mount: {@code -Dfile.encoding=ISO-8859-1} (so jnr-fuse passes
+ * names byte-exact), {@code -Xmx} from the cache budgets, and exit on out-of-memory (a dead
+ * mount is cleared by the next {@code rewind mount}; a half-working one is not). In the
+ * foreground it waits for that JVM and passes SIGTERM on; as a daemon it detaches it ({@code
+ * setsid}, stdin from {@code /dev/null}, stderr to the log file) and returns once it reports the
+ * mount is up.
+ */
+final class MountLauncher {
+  static final String READY = "READY";
+  private static final long READY_TIMEOUT_SECONDS = 120;
+
+  private final MountOptions opts;
+  private final List<String> rawOptions;
+  private final Path root;
+  private final Path mountpoint;
+
+  MountLauncher(MountOptions opts, List<String> rawOptions, Path root, Path mountpoint) {
+    this.opts = opts;
+    this.rawOptions = List.copyOf(rawOptions);
+    this.root = root;
+    this.mountpoint = mountpoint;
+  }
+
+  /** Serves in a child JVM until it ends; returns its exit code. */
+  int foreground() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command("--exit-with-parent")).inheritIO().start();
+    Thread hook = new Thread(() -> {
+      if (p.isAlive()) {
+        p.destroy(); // SIGTERM: the child unmounts
+        try {
+          if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }, "rewind-mount-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    int rc = p.waitFor();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs anyway
+    }
+    return rc;
+  }
+
+  /** Starts a detached child and returns once it reports the mount is up. */
+  int daemon() throws IOException, InterruptedException {
+    Path log = logFile();
+    Files.createDirectories(log.getParent());
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add("/usr/bin/setsid");
+    }
+    cmd.addAll(command("--notify-ready"));
+    Process p = new ProcessBuilder(cmd)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    List<String> said = new ArrayList<>();
+    CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> awaitReady(p, said));
+    boolean up;
+    try {
+      up = ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      p.destroyForcibly();
+      throw new IOException("the mount did not come up within " + READY_TIMEOUT_SECONDS + " s (log: " + log + ")");
+    } catch (java.util.concurrent.ExecutionException e) {
+      up = false;
+    }
+    p.getInputStream().close();
+    if (up) {
+      return ExitCode.OK;
+    }
+    p.waitFor(10, TimeUnit.SECONDS);
+    for (String line : said) {
+      System.err.println(line);
+    }
+    for (String line : tail(log, logStart)) {
+      System.err.println("rewind: daemon: " + line);
+    }
+    return said.stream().anyMatch(l -> l.startsWith("rewind: error:")) ? ExitCode.ERROR : ExitCode.INTERNAL;
+  }
+
+  private static boolean awaitReady(Process p, List<String> said) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (line.equals(READY)) {
+          return true;
+        }
+        said.add(line);
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static List<String> tail(Path log, long from) {
+    try {
+      byte[] all = Files.readAllBytes(log);
+      String s = new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
+          StandardCharsets.UTF_8);
+      List<String> lines = s.lines().filter(l -> !l.isBlank()).toList();
+      return lines.subList(Math.max(0, lines.size() - 5), lines.size());
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private Path logFile() {
+    if (opts.log() != null) {
+      return opts.log().toAbsolutePath();
+    }
+    if (dev.rewind.posix.Posix.isRoot()) {
+      return Path.of("/var/log/rewind/mount.log");
+    }
+    String state = System.getenv("XDG_STATE_HOME");
+    Path base = state != null && !state.isBlank() ? Path.of(state) : Path.of(System.getProperty("user.home"), ".local", "state");
+    return base.resolve("rewind").resolve("mount.log");
+  }
+
+  /** {@code java ... dev.rewind.cli.Main mount --serve FLAG -o ... ROOT MOUNTPOINT}. */
+  private List<String> command(String flag) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.add("-Dfile.encoding=ISO-8859-1");
+    cmd.add("-Xmx" + (opts.heapBytes() >> 20) + "m");
+    cmd.add("-Xss4m");
+    cmd.add("-XX:+ExitOnOutOfMemoryError");
+    cmd.add("-cp");
+    cmd.add(classPath());
+    cmd.add(Main.class.getName());
+    cmd.addAll(List.of("mount", "--serve", flag));
+    for (String o : rawOptions) {
+      cmd.add("-o");
+      cmd.add(o);
+    }
+    cmd.add(root.toString());
+    cmd.add(mountpoint.toString());
+    return cmd;
+  }
+
+  private static String classPath() {
+    List<String> out = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        out.add(Path.of(entry).toAbsolutePath().toString());
+      }
+    }
+    return String.join(java.io.File.pathSeparator, out);
+  }
+}

@@ -1,0 +1,153 @@
+package dev.rewind.fuse;
+
+import dev.rewind.history.IndexCache;
+import dev.rewind.history.Scratch;
+import dev.rewind.history.VersionCache;
+import dev.rewind.posix.Posix;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import ru.serce.jnrfuse.FuseException;
+
+/**
+ * One mount of a root directory of repositories: builds the view (hosts, caches, the FUSE
+ * adapter), serves it until it is unmounted, and cleans up (open files, cached versions, the
+ * private cache directory). {@link #run} blocks in libfuse's loop; {@link #unmount} (from a
+ * signal handler or another thread) ends it.
+ */
+public final class FuseMount implements AutoCloseable {
+  /**
+   * Caffeine reports a failed load with a stack trace; failures here are expected (a damaged
+   * increment) and already reach the mount log with host, session and path.
+   */
+  private static final java.util.logging.Logger CAFFEINE = java.util.logging.Logger.getLogger("com.github.benmanes.caffeine");
+
+  static {
+    CAFFEINE.setLevel(java.util.logging.Level.OFF);
+  }
+
+  private final byte[] root;
+  private final Path mountpoint;
+  private final MountOptions options;
+  private final MountLog log;
+  private final Scratch cache;
+  private final ExecutorService workers;
+  private final VersionCache versions;
+  private final RewindFs fs;
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private final CountDownLatch finished = new CountDownLatch(1);
+
+  /**
+   * Prepares a mount; nothing is read from the repositories yet.
+   *
+   * @param root the directory of repositories (or one repository), as bytes
+   * @param mountpoint an existing empty directory
+   * @param onReady called once the kernel has the mount
+   */
+  public FuseMount(byte[] root, Path mountpoint, MountOptions options, IdMapping ids, MountLog log, Runnable onReady) {
+    this.root = root.clone();
+    this.mountpoint = mountpoint.toAbsolutePath().normalize();
+    this.options = options;
+    this.log = log;
+    this.cache = Scratch.in(Posix.bytes(options.cacheDir()));
+    AtomicInteger n = new AtomicInteger();
+    this.workers = Executors.newFixedThreadPool(options.threads(), r -> {
+      Thread t = new Thread(r, "rewind-rebuild-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    IndexCache indexes = new IndexCache(options.indexBytes(), workers);
+    this.versions = new VersionCache(cache, options.memoryBytes(), options.memoryMaxFile(), options.diskBytes(), workers);
+    Hosts hosts = new Hosts(this.root, cache, options.zone(), System::nanoTime, options.refresh().toNanos(), log);
+    HistoryTree tree = new HistoryTree(hosts, indexes, versions, ids, options.timeout(), System.currentTimeMillis() / 1000);
+    this.fs = new RewindFs(tree, log, () -> {
+      ready.countDown();
+      onReady.run();
+    });
+  }
+
+  /**
+   * Mounts and serves until unmounted ({@code umount}, {@code fusermount -u}, {@link #unmount}).
+   *
+   * @throws IOException when libfuse cannot mount (its reason is on stderr)
+   */
+  public void run() throws IOException {
+    String fsname = latin1(root);
+    List<String> args = List.of("-o", options.fuseOptionString(fsname));
+    try {
+      // jnr-fuse hands the mount point to libfuse as a String in the default charset
+      fs.mount(Path.of(latin1(Posix.bytes(mountpoint))), true, false, args.toArray(new String[0]));
+    } catch (FuseException e) {
+      throw new IOException("cannot mount on '" + mountpoint + "'"
+          + (e.getMessage() == null ? "" : ": " + e.getMessage().replace("Unable to mount FS", "libfuse refused")), e);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  /** Whether the kernel has the mount (libfuse called {@code init}). */
+  public boolean isReady() {
+    return ready.getCount() == 0;
+  }
+
+  /**
+   * Unmounts: {@code fusermount -u}, and if the mount is busy a lazy {@code fusermount -u -z};
+   * then waits up to {@code wait} for the serving loop to end.
+   */
+  public void unmount(Duration wait) {
+    if (finished.getCount() == 0) {
+      return;
+    }
+    if (!fusermount(List.of("-u")) && !fusermount(List.of("-u", "-z"))) {
+      log.warn("could not unmount '" + mountpoint + "'");
+    }
+    try {
+      finished.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private boolean fusermount(List<String> flags) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("fusermount"));
+    cmd.addAll(flags);
+    cmd.add(mountpoint.toString());
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Releases open files, cached versions and the private cache directory. */
+  @Override
+  public void close() {
+    fs.closeAll();
+    versions.close();
+    workers.shutdownNow();
+    try {
+      cache.close();
+    } catch (IOException e) {
+      log.warn("could not remove the cache directory: " + e.getMessage());
+    }
+  }
+
+  private static String latin1(byte[] b) {
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+}

@@ -1,0 +1,111 @@
+package dev.rewind.history;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.rewind.core.SessionTime;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@link SessionIndex}es of any number of repositories, each built once on first use (by a
+ * bounded executor, one build per session however many callers ask) and kept while the total of
+ * their {@link SessionIndex#bytes()} stays within a budget; the least recently useful go first
+ * (Caffeine). Thread-safe.
+ */
+public final class IndexCache {
+  private final AsyncCache<Key, SessionIndex> cache;
+  private final Executor builders;
+  private final long maxBytes;
+
+  private record Key(String repository, long session) {}
+
+  /**
+   * @param maxBytes the budget for all cached indexes together
+   * @param builders runs index builds (bounds how many run at once)
+   */
+  public IndexCache(long maxBytes, Executor builders) {
+    this.maxBytes = maxBytes;
+    this.builders = builders;
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(maxBytes)
+        .weigher((Key k, SessionIndex v) -> (int) Math.min(Integer.MAX_VALUE, v.bytes()))
+        .executor(Runnable::run)
+        .buildAsync();
+  }
+
+  /**
+   * The index of {@code session} of {@code history}'s repository, built now if it is not cached.
+   *
+   * @throws IOException when the metadata cannot be read, or {@code timeout} passes first (the
+   *     build goes on, and a later call gets its result)
+   */
+  public SessionIndex get(History history, SessionTime session, Duration timeout) throws IOException {
+    Key key = new Key(new String(history.repository().root(), StandardCharsets.ISO_8859_1), session.epochSecond());
+    CompletableFuture<SessionIndex> f = cache.get(key, (k, e) -> CompletableFuture.supplyAsync(() -> {
+      try {
+        return SessionIndex.build(history, session);
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex);
+      }
+    }, builders));
+    return await(f, timeout, "indexing session " + session + " of '" + history.repository().display() + "'");
+  }
+
+  /** Whether the index is cached (built or being built). */
+  public boolean contains(History history, SessionTime session) {
+    Key key = new Key(new String(history.repository().root(), StandardCharsets.ISO_8859_1), session.epochSecond());
+    return cache.getIfPresent(key) != null;
+  }
+
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  /** Bytes held by the cached indexes now. */
+  public long bytes() {
+    return cache.synchronous().policy().eviction().map(ev -> ev.weightedSize().orElse(0)).orElse(0L);
+  }
+
+  public void clear() {
+    cache.synchronous().invalidateAll();
+  }
+
+  /** Waits for a future with a bound; unwraps its failure into the IOException it carries. */
+  static <T> T await(CompletableFuture<T> f, Duration timeout, String what) throws IOException {
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new TimeoutIOException(what + " did not finish within " + timeout.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(what + " interrupted");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(what + " failed: " + c, c);
+    }
+  }
+
+  /** A wait for a build or rebuild ran out of time. */
+  public static final class TimeoutIOException extends IOException {
+    TimeoutIOException(String message) {
+      super(message);
+    }
+  }
+}
