@@ -122,11 +122,11 @@ public final class Verifier {
       List<FileMeta> deferred = new ArrayList<>();
       try (MetadataChain chain = history.entries(session)) {
         for (FileMeta m = chain.next(); m != null; m = chain.next()) {
+          if (m.isHardLinked() && m.sha1() != null) {
+            groupDigest.putIfAbsent(m.hardLinkKey(), m.sha1()); // also from outside the subtree
+          }
           if (m.type() != FileType.REGULAR || !under.contains(m.path())) {
             continue;
-          }
-          if (m.isHardLinked() && m.sha1() != null) {
-            groupDigest.putIfAbsent(m.hardLinkKey(), m.sha1());
           }
           if (m.sha1() != null || (m.isHardLinked() && groupDigest.containsKey(m.hardLinkKey()))) {
             submit(m, groupDigest.get(m.hardLinkKey()), pool, inFlight);
