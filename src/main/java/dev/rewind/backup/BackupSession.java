@@ -157,7 +157,7 @@ public final class BackupSession {
       throw e;
     }
     writeSideFiles(repo, time);
-    Posix.fsync(repo.dataDir());
+    Posix.syncFileSystem(repo.dataDir()); // everything durable before the marker makes it count
     CrashPoints.reach("initial before marker");
     writeMarker(repo, time); // last: until it exists, the session does not count
   }
@@ -181,7 +181,7 @@ public final class BackupSession {
       throw e;
     }
     writeSideFiles(repo, time);
-    Posix.fsync(repo.dataDir());
+    Posix.syncFileSystem(repo.dataDir()); // the new mirror and metadata durable before the commit
     CrashPoints.reach("before commit");
     RepoFile oldMarker = repo.sessionFile("current_mirror", previous);
     Posix.unlink(oldMarker.path()); // the commit

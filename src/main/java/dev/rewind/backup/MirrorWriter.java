@@ -101,7 +101,7 @@ final class MirrorWriter {
       OutputStream buffered = new java.io.BufferedOutputStream(hashing, BUFFER);
       content.writeTo(buffered);
       buffered.flush();
-      ch.force(false);
+      // No fsync per file: the session syncs the file system once before it commits.
     } catch (IOException | RuntimeException e) {
       deleteQuietly(temp);
       throw e;

@@ -119,7 +119,8 @@ final class SessionFiles {
     private final IncrementType type;
     private final byte[] temp;
     private final FileChannel channel;
-    private final CountingGzip out;
+    private final CountingGzip gzip;
+    private final OutputStream out;
 
     Stream(String base, SessionTime at, IncrementType type) throws IOException {
       this.base = base;
@@ -128,7 +129,9 @@ final class SessionFiles {
       this.temp = dataPath(("rdiff-backup.tmp." + base + "." + type.suffix() + "." + ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII));
       MirrorWriter.deleteQuietly(temp);
       this.channel = Posix.createNew(temp, 0600);
-      this.out = new CountingGzip(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+      // Records are small: buffer above the deflater so it runs on large chunks.
+      this.gzip = new CountingGzip(Channels.newOutputStream(channel));
+      this.out = new BufferedOutputStream(gzip, 1 << 16);
     }
 
     OutputStream out() {
@@ -137,7 +140,7 @@ final class SessionFiles {
 
     void publish(boolean alwaysGzip) throws IOException {
       out.close();
-      boolean empty = out.count == 0 && !alwaysGzip;
+      boolean empty = gzip.count == 0 && !alwaysGzip;
       byte[] target = dataPath(IncrementName.format(base.getBytes(StandardCharsets.US_ASCII), at, type, !empty));
       if (empty) {
         MirrorWriter.deleteQuietly(temp);

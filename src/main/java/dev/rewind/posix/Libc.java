@@ -26,6 +26,9 @@ public interface Libc {
   int fsync(int fd);
 
   @SaveError
+  int syncfs(int fd);
+
+  @SaveError
   Pointer opendir(@In byte[] path);
 
   @SaveError

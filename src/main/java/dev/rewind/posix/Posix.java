@@ -321,6 +321,16 @@ public final class Posix {
     }
   }
 
+  /** Flushes the whole file system that holds {@code path} to stable storage. */
+  public static void syncFileSystem(byte[] path) throws IOException {
+    int fd = open(path, O_RDONLY, 0, "open");
+    try {
+      check(LIBC.syncfs(fd), "syncfs", path);
+    } finally {
+      LIBC.close(fd);
+    }
+  }
+
   public static boolean isRoot() {
     return LIBC.geteuid() == 0;
   }
