@@ -69,14 +69,18 @@ class VerifierIT {
       History h = History.open(Repository.open(Posix.bytes(sample.repo())), scratch);
       for (Session s : sample.sessions()) {
         SessionTime at = h.sessionAt(s.time());
-        Verifier.Report one = new Verifier(h, 1).verify(at, RelPath.ROOT);
-        Verifier.Report three = new Verifier(h, 3).verify(at, RelPath.ROOT);
+        Verifier.Report two = new Verifier(h, 2).verify(at, RelPath.ROOT);
         long[] expected = regularFiles(s.source());
-        checks.add(() -> assertEquals(List.of(), one.failures(), "session " + s.number()));
-        checks.add(() -> assertEquals(expected[0], one.files(), "regular files at session " + s.number()));
-        checks.add(() -> assertEquals(expected[1], one.bytes(), "their bytes at session " + s.number()));
-        checks.add(() -> assertEquals(0, one.withoutDigest(), "every file has a digest, at least through its group"));
-        checks.add(() -> assertEquals(one, three, "the report does not depend on the number of workers"));
+        checks.add(() -> assertEquals(List.of(), two.failures(), "session " + s.number()));
+        checks.add(() -> assertEquals(expected[0], two.files(), "regular files at session " + s.number()));
+        checks.add(() -> assertEquals(expected[1], two.bytes(), "their bytes at session " + s.number()));
+        checks.add(() -> assertEquals(0, two.withoutDigest(), "every file has a digest, at least through its group"));
+        if (s.number() == 1) {
+          Verifier.Report one = new Verifier(h, 1).verify(at, RelPath.ROOT);
+          checks.add(() -> assertEquals(one, two, "the report does not depend on the number of workers"));
+        }
+      }
+      for (Session s : List.of(sample.session(1), sample.last())) {
         int exit = Main.run("verify", "--at", Long.toString(s.time()), sample.repo().toString());
         checks.add(() -> assertEquals(0, exit, "rewind verify --at session " + s.number()));
       }
