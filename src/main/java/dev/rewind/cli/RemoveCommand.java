@@ -33,9 +33,10 @@ final class RemoveCommand implements Runnable {
   /** Deletes every session older than a time, never the current mirror. */
   @Command(name = "increments", mixinStandardHelpOptions = true,
       description = {
-          "Remove every session older than TIME: its metadata, increments, statistics and logs,"
-              + " then the directories of increments that became empty. The current mirror (the"
-              + " newest session) is never removed, whatever TIME says.",
+          "Remove every session older than TIME (never the current mirror).",
+          "A removed session loses its metadata, increments, statistics and logs; directories of"
+              + " increments that became empty go too. The current mirror (the newest session) is"
+              + " never removed, whatever TIME says.",
           "Unlike rdiff-backup, removing several sessions at once needs no --force: a scheduled"
               + " '--older-than 30D' removes everything that has expired, also after missed runs,"
               + " and prints each removed session. Use --dry-run to see them first.",

@@ -19,11 +19,11 @@ import picocli.CommandLine.ParentCommand;
 /** {@code rewind verify [--at TIME] REPO[/PATH]}. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {
-        "Check that every regular file of a session rebuilds, from the mirror and the increments,"
-            + " to the size and SHA-1 recorded in the metadata (as rdiff-backup verify does).",
-        "Every file that fails is named on stderr with the session; the others are still checked."
-            + " Hard links without a digest of their own are checked against their group's digest."
-            + " Waits for nothing: refused while a backup, regress or remove holds the repository."},
+        "Check the size and SHA-1 of every file of a session (like rdiff-backup verify).",
+        "Every regular file is rebuilt from the mirror and the increments and compared with its"
+            + " metadata. Every file that fails is named on stderr with the session; the others are"
+            + " still checked. Hard links without a digest of their own are checked against their"
+            + " group's digest. Refused while a backup, regress or remove holds the repository."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:every file verified",
