@@ -132,6 +132,11 @@ public final class RepositoryLock implements Closeable {
     return stale;
   }
 
+  /** True for a writer's lock ({@link #acquire}), false for a reader's ({@link #acquireShared}). */
+  public boolean isExclusive() {
+    return exclusive;
+  }
+
   /** Empties {@code lock.yml} (exclusive locks) and releases the lock; idempotent. */
   @Override
   public void close() throws IOException {

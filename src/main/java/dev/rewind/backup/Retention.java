@@ -112,11 +112,11 @@ public final class Retention {
 
   /**
    * Carries out {@code plan} (made by this retention). {@code lock} is the proof that the
-   * repository is locked; it stays held.
+   * repository is locked exclusively; it stays held.
    */
   public Result remove(Plan plan, RepositoryLock lock) throws IOException {
-    if (lock == null) {
-      throw new IllegalArgumentException("removing increments needs the repository lock");
+    if (lock == null || !lock.isExclusive()) {
+      throw new IllegalArgumentException("removing increments needs the repository's exclusive lock");
     }
     Deletions d = new Deletions();
     if (plan.removed().isEmpty()) {

@@ -173,6 +173,9 @@ class RetentionTest {
   void remove_withoutLock_isAProgrammingError() throws IOException {
     Retention r = retention();
     assertThrows(IllegalArgumentException.class, () -> r.remove(r.plan(E3), null));
+    try (RepositoryLock shared = RepositoryLock.acquireShared(Posix.bytes(data), CLOCK)) {
+      assertThrows(IllegalArgumentException.class, () -> r.remove(r.plan(E3), shared));
+    }
   }
 
   @Test
