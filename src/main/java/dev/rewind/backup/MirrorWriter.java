@@ -83,8 +83,7 @@ final class MirrorWriter {
     byte[] temp = tempBeside(meta.path());
     MessageDigest sha1 = sha1();
     long[] size = {0};
-    try (FileChannel ch = Posix.createNew(temp, 0600)) {
-      OutputStream raw = Channels.newOutputStream(ch);
+    try (OutputStream raw = Posix.createStream(temp, 0600)) {
       OutputStream hashing = new java.io.FilterOutputStream(raw) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {

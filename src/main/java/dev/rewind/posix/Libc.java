@@ -23,6 +23,14 @@ public interface Libc {
   int close(int fd);
 
   @SaveError
+  @ssize_t
+  long read(int fd, @Out byte[] buf, @size_t long count);
+
+  @SaveError
+  @ssize_t
+  long write(int fd, @In byte[] buf, @size_t long count);
+
+  @SaveError
   int fsync(int fd);
 
   @SaveError

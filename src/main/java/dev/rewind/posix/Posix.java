@@ -125,6 +125,87 @@ public final class Posix {
     return reopen(open(path, O_RDONLY | O_NOFOLLOW, 0, "open"), path, StandardOpenOption.READ);
   }
 
+  /**
+   * Opens an existing regular file as a plain stream on the descriptor (one {@code open}, no
+   * channel): the cheap way to read many small files. Refuses a final symlink.
+   */
+  public static java.io.InputStream openStream(byte[] path) throws IOException {
+    int fd = open(path, O_RDONLY | O_NOFOLLOW, 0, "open");
+    return new java.io.InputStream() {
+      private boolean closed;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+          return 0;
+        }
+        byte[] target = off == 0 ? b : new byte[len];
+        long n = LIBC.read(fd, target, len);
+        if (n < 0) {
+          throw error("read", path);
+        }
+        if (n == 0) {
+          return -1;
+        }
+        if (target != b) {
+          System.arraycopy(target, 0, b, off, (int) n);
+        }
+        return (int) n;
+      }
+
+      @Override
+      public void close() {
+        if (!closed) {
+          closed = true;
+          LIBC.close(fd);
+        }
+      }
+    };
+  }
+
+  /** Creates a new file (it must not exist) and returns a plain stream on its descriptor. */
+  public static java.io.OutputStream createStream(byte[] path, int mode) throws IOException {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, "create");
+    return new java.io.OutputStream() {
+      private boolean closed;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        byte[] source = off == 0 ? b : java.util.Arrays.copyOfRange(b, off, off + len);
+        int done = 0;
+        while (done < len) {
+          byte[] chunk = done == 0 ? source : java.util.Arrays.copyOfRange(source, done, len);
+          long n = LIBC.write(fd, chunk, len - done);
+          if (n < 0) {
+            throw error("write", path);
+          }
+          done += (int) n;
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (!closed) {
+          closed = true;
+          if (LIBC.close(fd) != 0) {
+            throw error("close", path);
+          }
+        }
+      }
+    };
+  }
+
   /** Creates a new file (it must not exist) with the given mode and opens it for writing. */
   public static FileChannel createNew(byte[] path, int mode) throws IOException {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, "create");

@@ -52,6 +52,21 @@ class PosixTest {
   }
 
   @Test
+  void createStream_thenOpenStream_roundTripsLargeContentUnderOddName() throws Exception {
+    byte[] p = at(ODD);
+    byte[] data = new byte[300_000];
+    new java.util.Random(7).nextBytes(data);
+    try (java.io.OutputStream out = Posix.createStream(p, 0600)) {
+      out.write(data, 0, 1000);
+      out.write(data, 1000, data.length - 1000);
+    }
+    try (java.io.InputStream in = Posix.openStream(p)) {
+      assertArrayEquals(data, in.readAllBytes());
+    }
+    assertThrows(FileAlreadyExistsException.class, () -> Posix.createStream(p, 0600));
+  }
+
+  @Test
   void createNew_existingFile_refuses() throws Exception {
     byte[] p = at("a".getBytes());
     Posix.createNew(p, 0600).close();

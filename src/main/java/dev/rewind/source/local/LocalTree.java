@@ -13,7 +13,6 @@ import dev.rewind.source.SourceEntry;
 import dev.rewind.source.SourceTree;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +65,7 @@ public final class LocalTree implements SourceTree {
 
   @Override
   public InputStream open(RelPath path) throws IOException {
-    return Channels.newInputStream(Posix.openRead(path.under(root)));
+    return Posix.openStream(path.under(root));
   }
 
   private FileMeta meta(RelPath path, byte[] abs, Stat st) throws IOException {
