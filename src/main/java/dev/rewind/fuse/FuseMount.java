@@ -23,16 +23,6 @@ import ru.serce.jnrfuse.FuseException;
  * signal handler or another thread) ends it.
  */
 public final class FuseMount implements AutoCloseable {
-  /**
-   * Caffeine reports a failed load with a stack trace; failures here are expected (a damaged
-   * increment) and already reach the mount log with host, session and path.
-   */
-  private static final java.util.logging.Logger CAFFEINE = java.util.logging.Logger.getLogger("com.github.benmanes.caffeine");
-
-  static {
-    CAFFEINE.setLevel(java.util.logging.Level.OFF);
-  }
-
   private final byte[] root;
   private final Path mountpoint;
   private final MountOptions options;
@@ -66,7 +56,8 @@ public final class FuseMount implements AutoCloseable {
     IndexCache indexes = new IndexCache(options.indexBytes(), workers);
     this.versions = new VersionCache(cache, options.memoryBytes(), options.memoryMaxFile(), options.diskBytes(), workers);
     Hosts hosts = new Hosts(this.root, cache, options.zone(), System::nanoTime, options.refresh().toNanos(), log);
-    HistoryTree tree = new HistoryTree(hosts, indexes, versions, ids, options.timeout(), System.currentTimeMillis() / 1000);
+    HistoryTree tree = new HistoryTree(hosts, indexes, versions, ids, options.timeout(), System.currentTimeMillis() / 1000,
+        System::nanoTime, options.refresh());
     this.fs = new RewindFs(tree, log, () -> {
       ready.countDown();
       onReady.run();

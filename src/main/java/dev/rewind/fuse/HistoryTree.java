@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongSupplier;
 
 /**
  * The mount's file system as plain Java, without FUSE types: resolves mount paths to nodes with
@@ -40,15 +42,31 @@ final class HistoryTree {
   private final Duration timeout;
   private final InodeNumbers inodes = new InodeNumbers();
   private final long mountedAt;
+  private final LongSupplier nanoClock;
+  private final long recentNanos;
+  private final AtomicReferenceArray<Recent> recent = new AtomicReferenceArray<>(RECENT_SLOTS);
 
-  HistoryTree(Hosts hosts, IndexCache indexes, VersionCache versions, IdMapping ids, Duration timeout, long mountedAt) {
+  /**
+   * @param nanoClock the clock resolutions are remembered by
+   * @param recent how long a resolved path is remembered (at most the hosts' refresh interval:
+   *     {@code ls -l} asks for the attributes and two xattrs of each file in a row)
+   */
+  HistoryTree(Hosts hosts, IndexCache indexes, VersionCache versions, IdMapping ids, Duration timeout,
+      long mountedAt, LongSupplier nanoClock, Duration recent) {
     this.hosts = hosts;
     this.indexes = indexes;
     this.versions = versions;
     this.ids = ids;
     this.timeout = timeout;
     this.mountedAt = mountedAt;
+    this.nanoClock = nanoClock;
+    this.recentNanos = recent.toNanos();
   }
+
+  private static final int RECENT_SLOTS = 4096;
+
+  /** A path resolved a moment ago. */
+  private record Recent(byte[] path, Node node, long at) {}
 
   /** A version failed to open; the message names host, session and path. */
   static final class VersionUnavailable extends IOException {
@@ -65,6 +83,18 @@ final class HistoryTree {
   // ---- resolving -------------------------------------------------------------------------
 
   Node resolve(byte[] path) throws IOException {
+    int slot = (Arrays.hashCode(path) & 0x7fffffff) % RECENT_SLOTS;
+    Recent r = recent.get(slot);
+    long now = nanoClock.getAsLong();
+    if (r != null && now - r.at() < recentNanos && Arrays.equals(r.path(), path)) {
+      return r.node();
+    }
+    Node n = resolveNow(path);
+    recent.set(slot, new Recent(path, n, now));
+    return n;
+  }
+
+  private Node resolveNow(byte[] path) throws IOException {
     MountPath p = parse(path);
     return switch (p.level()) {
       case ROOT -> Node.of(Node.Kind.ROOT, rootAttributes(), null);

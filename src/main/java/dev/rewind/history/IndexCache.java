@@ -34,6 +34,7 @@ public final class IndexCache {
   public IndexCache(long maxBytes, Executor builders) {
     this.maxBytes = maxBytes;
     this.builders = builders;
+    CaffeineLog.quiet();
     this.cache = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .weigher((Key k, SessionIndex v) -> (int) Math.min(Integer.MAX_VALUE, v.bytes()))

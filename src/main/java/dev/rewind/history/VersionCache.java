@@ -32,9 +32,11 @@ import java.util.concurrent.Executor;
  *   <li>a version stored whole in an uncompressed snapshot increment is read from that file;
  *   <li>any other version is rebuilt from its diff chain once and cached: versions up to {@code
  *       memoryMaxFile} bytes in memory (at most {@code memoryBytes} together), larger ones in
- *       spill files in a private directory (at most {@code diskBytes} together). The least
- *       recently useful are evicted first (Caffeine); an evicted spill file is deleted at once,
- *       and its disk space comes back when the last reader closes it.
+ *       spill files in a private directory (at most {@code diskBytes} together; the files are
+ *       unlinked as soon as they are written and held open, so nothing outlives the process).
+ *       The least recently useful are evicted first (Caffeine); the disk space of an evicted
+ *       version comes back when its last reader closes it. A version larger than the whole
+ *       budget is rebuilt for its reader alone.
  * </ul>
  *
  * Rebuilt versions are keyed by SHA-1 and size when the metadata records a digest (every
@@ -47,6 +49,7 @@ public final class VersionCache implements Closeable {
   private final AsyncCache<Key, SpillFile> disk;
   private final Scratch spill;
   private final long memoryMaxFile;
+  private final long diskBytes;
   private final Executor rebuilders;
 
   /** What identifies a rebuilt version: its digest, or where and when it is. */
@@ -62,7 +65,9 @@ public final class VersionCache implements Closeable {
   public VersionCache(Scratch spill, long memoryBytes, long memoryMaxFile, long diskBytes, Executor rebuilders) {
     this.spill = spill;
     this.memoryMaxFile = Math.min(memoryMaxFile, Math.min(memoryBytes, Integer.MAX_VALUE - 16));
+    this.diskBytes = diskBytes;
     this.rebuilders = rebuilders;
+    CaffeineLog.quiet();
     this.memory = Caffeine.newBuilder()
         .maximumWeight(memoryBytes)
         .weigher((Key k, byte[] v) -> v.length)
@@ -97,21 +102,19 @@ public final class VersionCache implements Closeable {
       CompletableFuture<byte[]> f = memory.get(key, (k, e) -> async(() -> rebuildInMemory(history, meta, session)));
       return Version.of(IndexCache.await(f, timeout, what(meta, session)));
     }
-    for (int attempt = 0; ; attempt++) {
+    if (meta.size() <= diskBytes) {
       CompletableFuture<SpillFile> f = disk.get(key, (k, e) -> async(() -> rebuildToFile(history, meta, session)));
       SpillFile file = IndexCache.await(f, timeout, what(meta, session));
       if (file.retain()) {
         return file.reader();
       }
-      disk.synchronous().asMap().remove(key, file); // evicted between lookup and retain: rebuild
-      if (attempt > 3) {
-        throw new IOException("version of '" + meta.path() + "' at session " + session + " keeps being evicted"
-            + " (spill budget too small?)");
-      }
+      // evicted between the rebuild and now (the cache is under pressure): rebuild for this reader alone
     }
+    SpillFile own = IndexCache.await(async(() -> rebuildToFile(history, meta, session)), timeout, what(meta, session));
+    return own.reader(); // the only reference is the reader's: closing it frees the file
   }
 
-  /** Drops every cached version (spill files are deleted). */
+  /** Drops every cached version (spill files are closed, which frees them). */
   @Override
   public void close() {
     memory.synchronous().invalidateAll();
@@ -188,7 +191,9 @@ public final class VersionCache implements Closeable {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(w), 1 << 18)) {
           content.copyTo(meta, session, out);
         }
-        return new SpillFile(temp.path(), Posix.openRead(temp.path()), meta.size());
+        FileChannel reader = Posix.openRead(temp.path());
+        temp.delete(); // the open channel keeps the content; nothing is left behind if we crash
+        return new SpillFile(reader, meta.size());
       } catch (IOException | RuntimeException e) {
         temp.delete();
         throw e;
@@ -251,18 +256,17 @@ public final class VersionCache implements Closeable {
   }
 
   /**
-   * A rebuilt version in a spill file: one read channel shared by all readers (positional reads
-   * are thread-safe), closed when the cache has evicted it and the last reader is done.
+   * A rebuilt version in an unlinked spill file: one read channel shared by all readers
+   * (positional reads are thread-safe), closed, which frees its disk space, when the cache has
+   * evicted it and the last reader is done.
    */
   private static final class SpillFile {
-    private final byte[] path;
     private final FileChannel channel;
     private final long size;
-    private int refs = 1; // the cache's own reference
+    private int refs = 1; // the cache's reference, or the only reader's for an uncached one
     private boolean evicted;
 
-    SpillFile(byte[] path, FileChannel channel, long size) {
-      this.path = path;
+    SpillFile(FileChannel channel, long size) {
       this.channel = channel;
       this.size = size;
     }
@@ -276,16 +280,10 @@ public final class VersionCache implements Closeable {
     }
 
     synchronized void evict() {
-      if (evicted) {
-        return;
+      if (!evicted) {
+        evicted = true;
+        release();
       }
-      evicted = true;
-      try {
-        Posix.unlink(path);
-      } catch (IOException e) {
-        // already gone: nothing to free
-      }
-      release();
     }
 
     synchronized void release() {
