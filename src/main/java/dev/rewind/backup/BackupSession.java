@@ -150,7 +150,7 @@ public final class BackupSession {
     MirrorWriter mirror = new MirrorWriter(repoRoot, repo.quoting(), asRoot);
     try {
       new TreeMerge(source, sourceRoot, options, null, Map.of(), Map.of(), mirror, null, files, stats,
-          progress, errors).run();
+          progress, errors, new LongNames(repo)).run();
       files.publish();
     } catch (IOException | RuntimeException e) {
       files.abandon();
@@ -174,7 +174,7 @@ public final class BackupSession {
     MirrorWriter mirror = new MirrorWriter(repoRoot, repo.quoting(), asRoot);
     try (MetadataChain old = MetadataChain.open(repo, previous)) {
       new TreeMerge(source, sourceRoot, options, old, oldXattrs, oldAcls, mirror, increments, files, stats,
-          progress, errors).run();
+          progress, errors, new LongNames(repo)).run();
       files.publish();
     } catch (IOException | RuntimeException e) {
       files.abandon();

@@ -39,6 +39,7 @@ final class TreeMerge {
   private final SessionStats stats;
   private final Progress progress;
   private final List<String> errors;
+  private final LongNames longNames;
   private final Map<String, HardLink> hardLinks = new HashMap<>();
   private final Deque<Frame> frames = new ArrayDeque<>();
   private FileMeta oldNext;
@@ -59,7 +60,8 @@ final class TreeMerge {
 
   TreeMerge(SourceTree source, byte[] sourceRoot, BackupOptions options, MetadataChain old,
       Map<RelPath, List<Xattr>> oldXattrs, Map<RelPath, List<String>> oldAcls, MirrorWriter mirror,
-      IncrementWriter increments, SessionFiles files, SessionStats stats, Progress progress, List<String> errors) {
+      IncrementWriter increments, SessionFiles files, SessionStats stats, Progress progress, List<String> errors,
+      LongNames longNames) {
     this.source = source;
     this.sourceRoot = sourceRoot;
     this.options = options;
@@ -72,6 +74,7 @@ final class TreeMerge {
     this.stats = stats;
     this.progress = progress;
     this.errors = errors;
+    this.longNames = longNames;
   }
 
   /** Runs the whole walk from the root. */
@@ -183,7 +186,7 @@ final class TreeMerge {
   }
 
   private void created(SourceEntry n) throws IOException {
-    FileMeta m = n.meta();
+    FileMeta m = longNames.withAlternateNameIfNeeded(n.meta());
     if (increments != null) {
       markParentsChanged();
       increments.missing(m);
@@ -201,7 +204,8 @@ final class TreeMerge {
     }
   }
 
-  private void deleted(FileMeta o) throws IOException {
+  private void deleted(FileMeta old) throws IOException {
+    FileMeta o = longNames.withAlternateNameIfNeeded(old); // a record from a writer that gave none
     markParentsChanged();
     stats.deletedFiles++;
     stats.deletedFileSize += o.type() == FileType.REGULAR ? o.size() : 0;
@@ -218,7 +222,8 @@ final class TreeMerge {
     mirror.remove(o.path());
   }
 
-  private void changed(FileMeta o, SourceEntry n) throws IOException {
+  private void changed(FileMeta old, SourceEntry n) throws IOException {
+    FileMeta o = longNames.withAlternateNameIfNeeded(old); // a record from a writer that gave none
     markParentsChanged();
     FileMeta m = n.meta();
     if (o.type() == FileType.DIRECTORY) {
