@@ -112,7 +112,7 @@ public final class SampleRepos {
   }
 
   /** The mtime given to entries changed in session n: half an hour before its backup. */
-  private static long clock(int n) {
+  public static long clock(int n) {
     return time(n) - 1800;
   }
 
@@ -127,7 +127,11 @@ public final class SampleRepos {
     }
   }
 
-  private static void change(int session, TreeBuilder t) {
+  /**
+   * Applies the changes of session {@code session} (1 to {@link #SESSIONS}) to the tree, whose
+   * clock the caller has set to {@link #clock(int) clock(session)}; for series of other writers.
+   */
+  public static void change(int session, TreeBuilder t) {
     switch (session) {
       case 1 -> initial(t);
       case 2 -> second(t);

@@ -1,0 +1,182 @@
+package dev.rewind.backup;
+
+import static dev.rewind.testing.TreeSnapshot.assertSameTree;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rewind.testing.Proc;
+import dev.rewind.testing.RdiffBackup;
+import dev.rewind.testing.RepoChecks;
+import dev.rewind.testing.RewindJar;
+import dev.rewind.testing.SampleRepos;
+import dev.rewind.testing.SourceSeries;
+import dev.rewind.testing.Tools;
+import dev.rewind.testing.TreeBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Rewind writes, rdiff-backup 2.2.2 reads: {@code rewind backup} (the packaged jar, as users run
+ * it) makes the six sessions of the sample series (every change kind, names with a newline and
+ * invalid UTF-8, owners, modes, devices, xattrs, ACLs, a session without changes); then for every
+ * session rdiff-backup verifies it, restores exactly the source of that session and finds no
+ * difference with {@code compare --method hash}, lists it in {@code list increments}, and Rewind
+ * restores it exactly too. The time strings in the names must be the ones rdiff-backup writes in
+ * the same zone.
+ */
+@Tag("interop")
+class BackupInteropIT {
+  /** How the series is written. */
+  enum Variant {
+    DEFAULT("Europe/Berlin", false),
+    NO_COMPRESSION("Europe/Berlin", true),
+    UTC("UTC", false),
+    ST_JOHNS("America/St_Johns", false);
+
+    final String tz;
+    final boolean noCompression;
+
+    Variant(String tz, boolean noCompression) {
+      this.tz = tz;
+      this.noCompression = noCompression;
+    }
+  }
+
+  /** Data-directory names that carry a session time string. */
+  private static final Pattern TIMED_NAME =
+      Pattern.compile("[a-z_]+\\.(\\d{4}-\\d\\d-\\d\\dT[^.]+)\\.(data|dir|snapshot|diff)(\\.gz)?");
+
+  @TempDir static Path work;
+  private static final Map<String, SortedMap<Long, String>> ORACLE_SPELLINGS = new HashMap<>();
+
+  @BeforeAll
+  static void tools() {
+    Tools.requireRoot();
+    Tools.require("rdiff-backup", "setfacl");
+    RewindJar.jar();
+  }
+
+  @AfterAll
+  static void cleanUp() throws IOException {
+    try (var children = Files.list(work)) { // names that are not UTF-8: delete byte-exact
+      for (Path p : children.toList()) {
+        TreeBuilder.deleteRecursively(p);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Variant.class)
+  void rewindSeries_everySession_verifiedComparedListedAndRestoredByRdiffBackup(Variant v) {
+    Path dir = work.resolve(v.name());
+    Path repo = dir.resolve("repo");
+    SourceSeries series = SourceSeries.create(dir.resolve("src"));
+    RdiffBackup rdiff = RdiffBackup.withTz(v.tz);
+    List<Executable> checks = new ArrayList<>();
+    List<Long> times = new ArrayList<>();
+    for (int n = 1; n <= SampleRepos.SESSIONS; n++) {
+      series.next();
+      long t = SourceSeries.time(n);
+      times.add(t);
+      rewindBackup(v, series.source(), repo, t);
+      // compare needs the source as the session saw it (same inodes for the hard links): now
+      String context = v + " session " + n;
+      checks.add(eagerly(() -> RepoChecks.compareHashAt(rdiff, series.source(), repo, t, context)));
+    }
+    RepoChecks.assertListsSessions(rdiff, repo, times, v.toString());
+    for (int n = 1; n <= SampleRepos.SESSIONS; n++) {
+      int session = n;
+      long t = SourceSeries.time(n);
+      String context = v + " session " + n + " (--at " + t + ")";
+      checks.add(() -> RepoChecks.verifyAt(rdiff, repo, t, context));
+      checks.add(() -> assertSameTree(series.snapshot(session),
+          RepoChecks.rdiffRestore(rdiff, repo, t, dir.resolve("rdiff-" + session)), context + ", rdiff-backup restore"));
+      checks.add(() -> assertSameTree(series.snapshot(session),
+          RepoChecks.rewindRestore(repo, t, dir.resolve("rewind-" + session), context), context + ", rewind restore"));
+    }
+    checks.add(() -> assertTimeStringsAsRdiffBackupWrites(v, repo));
+    checks.add(() -> assertCompression(v, repo));
+    assertAll(v + ": every session", checks);
+  }
+
+  private static void rewindBackup(Variant v, Path src, Path repo, long time) {
+    List<String> args = new ArrayList<>(List.of("--current-time", Long.toString(time), "backup"));
+    if (v.noCompression) {
+      args.add("--no-compression");
+    }
+    args.addAll(List.of(src.toString(), repo.toString()));
+    Proc.Result r = RewindJar.run(v.tz, args.toArray(new String[0]));
+    assertEquals(0, r.exitCode(), v + ": rewind backup at " + time + " exit code; stderr: " + r.stderr());
+  }
+
+  /**
+   * Every time string in the data directory's names is the one rdiff-backup writes for that
+   * session in the same zone (its own formatter, {@code rdiff_backup.Time.timetostring}), and
+   * every session has its statistics file under that name.
+   */
+  private static void assertTimeStringsAsRdiffBackupWrites(Variant v, Path repo) {
+    SortedMap<Long, String> expected = oracleSpellings(v.tz);
+    assertEquals(expected, RepoChecks.sessionSpellings(repo), v + ": time strings of the sessions");
+    for (String name : RepoChecks.dataDirNames(repo)) {
+      Matcher m = TIMED_NAME.matcher(name);
+      if (m.matches()) {
+        assertTrue(expected.containsValue(m.group(1)), v + ": time string of " + name + " is not one of " + expected.values());
+      }
+    }
+  }
+
+  /** The names rdiff-backup gives the sessions in this zone, from its own time formatter. */
+  private static synchronized SortedMap<Long, String> oracleSpellings(String tz) {
+    return ORACLE_SPELLINGS.computeIfAbsent(tz, zone -> {
+      List<Long> times = new ArrayList<>();
+      for (int n = 1; n <= SampleRepos.SESSIONS; n++) {
+        times.add(SourceSeries.time(n));
+      }
+      return RepoChecks.rdiffBackupTimeStrings(zone, times);
+    });
+  }
+
+  /** Increments are gzipped by default (except already compressed formats), never with --no-compression. */
+  private static void assertCompression(Variant v, Path repo) {
+    List<String> all = new ArrayList<>();
+    for (long t : RepoChecks.sessionSpellings(repo).keySet()) {
+      all.addAll(RepoChecks.incrementsNamed(repo, RepoChecks.sessionSpellings(repo).get(t)));
+    }
+    List<String> gz = all.stream().filter(n -> n.endsWith(".gz")).toList();
+    if (v.noCompression) {
+      assertEquals(List.of(), gz, v + ": compressed increments");
+    } else {
+      assertTrue(gz.stream().anyMatch(n -> n.startsWith("increments/big.bin.")), v + ": big.bin's increments are gzipped: " + all);
+      assertFalse(gz.stream().anyMatch(n -> n.startsWith("increments/photo.jpg.")), v + ": a .jpg is stored as is: " + gz);
+    }
+  }
+
+  /** Runs a check now (while its input exists) and returns it as an executable for assertAll. */
+  private static Executable eagerly(Executable check) {
+    try {
+      check.execute();
+      return () -> { };
+    } catch (Throwable t) {
+      return () -> {
+        throw t;
+      };
+    }
+  }
+}
