@@ -134,10 +134,11 @@ public final class Mountpoints {
   private static Boolean probe(Path mp) {
     CompletableFuture<Boolean> f = new CompletableFuture<>();
     Thread t = new Thread(() -> {
-      try {
-        Files.readAttributes(mp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      // a directory read, not a stat: the kernel may answer a stat of a dead mount from its cache
+      try (var entries = Files.newDirectoryStream(mp)) {
+        entries.iterator().hasNext();
         f.complete(true);
-      } catch (IOException e) {
+      } catch (IOException | java.nio.file.DirectoryIteratorException e) {
         f.complete(false);
       } catch (RuntimeException e) {
         f.completeExceptionally(e);
