@@ -66,6 +66,7 @@ public final class BackupSession {
   }
 
   private Result run() throws IOException {
+    options.selection().check(sourceRoot); // before anything is written
     byte[] dataDir = prepareRepository();
     try (RepositoryLock lock = RepositoryLock.acquire(dataDir, "backup")) {
       List<String> regressed = List.of();

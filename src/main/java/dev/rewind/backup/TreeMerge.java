@@ -41,6 +41,7 @@ final class TreeMerge {
   private final List<String> errors;
   private final LongNames longNames;
   private final Map<String, HardLink> hardLinks = new HashMap<>();
+  private final Map<RelPath, Boolean> scanned = new HashMap<>();
   private final Deque<Frame> frames = new ArrayDeque<>();
   private FileMeta oldNext;
   private RelPath lastEmitted;
@@ -129,18 +130,48 @@ final class TreeMerge {
     }
     List<SourceEntry> out = new ArrayList<>(all.size());
     for (SourceEntry e : all) {
-      boolean isDir = e.meta().type() == FileType.DIRECTORY;
       if (dir.isRoot() && Arrays.equals(e.path().name(), DATA_DIR)) {
         continue;
       }
-      if (options.excludeOtherFilesystems() && e.device() != rootDevice) {
-        continue;
-      }
-      if (options.selection().includes(e.path().under(sourceRoot), isDir)) {
+      if (selected(e)) {
         out.add(e);
       }
     }
     return out;
+  }
+
+  /**
+   * Whether the rules back up an entry. A directory they only scan is backed up when something
+   * below it is (rdiff-backup delays such a directory until a child is selected); the answer is
+   * remembered, as the walk asks again when it gets there.
+   */
+  private boolean selected(SourceEntry e) {
+    if (options.excludeOtherFilesystems() && e.device() != rootDevice) {
+      return false;
+    }
+    Selection.Verdict v = options.selection().verdict(e.path().under(sourceRoot));
+    return v == Selection.Verdict.INCLUDE
+        || (v == Selection.Verdict.SCAN && e.meta().type() == FileType.DIRECTORY && selectsSomethingBelow(e.path()));
+  }
+
+  private boolean selectsSomethingBelow(RelPath dir) {
+    Boolean known = scanned.get(dir);
+    if (known != null) {
+      return known;
+    }
+    boolean found = false;
+    try {
+      for (SourceEntry child : source.list(dir)) {
+        if (selected(child)) {
+          found = true;
+          break;
+        }
+      }
+    } catch (IOException e) {
+      found = false; // an unreadable directory contributes nothing; the walk will not enter it
+    }
+    scanned.put(dir, found);
+    return found;
   }
 
   /** Keeps the previous session's records for a subtree that could not be read this time. */

@@ -25,7 +25,9 @@ import picocli.CommandLine.ParentCommand;
 final class BackupCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
-  @ArgGroup(exclusive = false, multiplicity = "0..*")
+  // exclusive: each --include or --exclude is a group instance of its own, so that the list keeps
+  // command-line order (a non-exclusive group pairs an --include with the next --exclude)
+  @ArgGroup(exclusive = true, multiplicity = "0..*")
   List<SelectionOption> selection = new ArrayList<>();
 
   /** One --include or --exclude, kept in command-line order (the first match decides). */
@@ -56,11 +58,18 @@ final class BackupCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     byte[] sourceRoot = Posix.bytes(Path.of(source));
     byte[] repoRoot = Posix.bytes(Path.of(repo));
+    // Like rdiff-backup, globs match the source path as given (normalized), so that a relative
+    // SOURCE_DIR takes relative globs.
+    String matchPath = Path.of(source).normalize().toString();
+    matchPath = matchPath.isEmpty() ? "." : matchPath;
     List<Selection.Rule> rules = new ArrayList<>();
     String repoPath = Posix.display(repoRoot);
     String sourcePath = Posix.display(sourceRoot);
-    if ((repoPath + "/").startsWith(sourcePath + "/")) {
-      rules.add(Selection.Rule.of(false, repoPath)); // never back up the repository into itself
+    String sourceDir = sourcePath.endsWith("/") ? sourcePath : sourcePath + "/";
+    if ((repoPath + "/").startsWith(sourceDir)) { // never back up the repository into itself
+      String below = (repoPath + "/").substring(sourceDir.length()).replaceAll("/$", "");
+      String glob = below.isEmpty() ? matchPath : matchPath.endsWith("/") ? matchPath + below : matchPath + "/" + below;
+      rules.add(Selection.Rule.of(false, glob.replaceAll("([*?\\[\\\\])", "\\\\$1"))); // quoted: a path, not a glob
     }
     for (SelectionOption o : selection) {
       rules.add(o.include != null ? Selection.Rule.of(true, o.include) : Selection.Rule.of(false, o.exclude));
@@ -71,7 +80,7 @@ final class BackupCommand implements Callable<Integer> {
     long start = System.nanoTime();
     BackupSession.Result result;
     try (LocalTree tree = new LocalTree(sourceRoot)) {
-      result = BackupSession.run(tree, sourceRoot, repoRoot, options, line);
+      result = BackupSession.run(tree, Posix.bytes(matchPath), repoRoot, options, line);
     } finally {
       line.finish();
     }
