@@ -100,11 +100,17 @@ final class MountCommand implements Callable<Integer> {
     for (String note : opts.notes()) {
       System.err.println("rewind: note: " + note);
     }
+    Stat st = Posix.lstat(Posix.bytes(rootPath));
+    if ((st.mode() & 0007) != 0) {
+      System.err.println("rewind: note: other users may enter '" + rootPath + "' (mode "
+          + Integer.toOctalString(st.permissions()) + "); the mount enforces every file's recorded owner and mode,"
+          + " but the repositories themselves are best kept private (chmod 700)");
+    }
     MountLauncher launcher = new MountLauncher(opts, options, rootPath, mp);
     return daemon ? launcher.daemon() : launcher.foreground();
   }
 
-  /** ROOT must be a directory; a note when other users may enter it. */
+  /** ROOT must be a directory. */
   private static Path checkRoot(Path rootPath) throws IOException {
     Stat st = Posix.lstatOrNull(Posix.bytes(rootPath));
     if (st == null) {
