@@ -47,11 +47,32 @@ class MountBench {
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
   private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXXXX");
 
-  /** One side of a comparison: the command, and whether it runs against the Rewind mount. */
-  private record Side(String label, String command, boolean rewind) {}
+  /** Which file system a side needs mounted. */
+  private enum Mount {
+    NONE,
+    REWIND,
+    BORG,
+    RESTIC
+  }
 
-  /** An operation measured on both sides. */
-  private record Op(String name, Side peer, Side rewind, boolean warmToo, long bytes, String goal) {}
+  /** One side of a comparison: the command, and what it needs mounted. */
+  private record Side(String label, String command, Mount mount) {
+    boolean rewind() {
+      return mount == Mount.REWIND;
+    }
+  }
+
+  /**
+   * An operation measured on its peer (the mirror or rdiff-backup), on Rewind, and on the
+   * further peers (borg mount, restic mount) where they apply.
+   */
+  private record Op(String name, Side peer, Side rewind, List<Side> others, boolean warmToo, long bytes, String goal) {
+    List<Side> sides() {
+      List<Side> all = new ArrayList<>(List.of(peer, rewind));
+      all.addAll(others);
+      return all;
+    }
+  }
 
   /** A measured run. */
   private record Run(Measurement m, double serverCpu) {}
@@ -64,6 +85,7 @@ class MountBench {
   private Path jar;
   private Path timeFile;
   private long serverPid = -1;
+  private PeerMounts peers;
   private long peakRssKb;
   private int quietWait;
 
@@ -86,6 +108,8 @@ class MountBench {
       BenchTree tree = new BenchTree(spec, volume.dir().resolve("tree"), MountBench::log);
       tree.prepare();
       mnt = Files.createDirectories(work.resolve("mnt"));
+      peers = PeerMounts.prepare(System.getProperty("bench.peers", "borg,restic"), volume.dir(), tree, mnt,
+          MountBench::log);
       timeFile = work.resolve("time.txt");
       List<Op> ops = operations(tree);
       for (int round = 1; round <= rounds; round++) {
@@ -94,6 +118,7 @@ class MountBench {
         }
       }
       unmountRewind(mnt);
+      peers.unmount();
       String report = report(tree, ops, rounds);
       System.out.println(report);
       Path out = Path.of(System.getProperty("bench.out", "target/bench")).toAbsolutePath();
@@ -102,6 +127,9 @@ class MountBench {
       log("wrote " + out.resolve("mount.md"));
     } finally {
       unmountRewind(work.resolve("mnt"));
+      if (peers != null) {
+        peers.unmount();
+      }
       volume.close();
     }
   }
@@ -115,33 +143,45 @@ class MountBench {
     String restore = work.resolve("restored").toString();
     List<Op> ops = new ArrayList<>();
     ops.add(new Op("sequential read of the big files in latest",
-        new Side("mirror", "cat " + repo + "/big/*.bin > /dev/null", false),
-        new Side("Rewind", "cat " + host + "/latest/big/*.bin > /dev/null", true), true, big, "≥ 0.8× mirror speed"));
+        new Side("mirror", "cat " + repo + "/big/*.bin > /dev/null", Mount.NONE),
+        new Side("Rewind", "cat " + host + "/latest/big/*.bin > /dev/null", Mount.REWIND),
+        peerSides(d -> "cat " + d + "/big/*.bin > /dev/null"), true, big, "≥ 0.8× mirror speed"));
     ops.add(new Op("16 parallel readers in latest (one big file each)",
-        new Side("mirror", parallel(repo + "/big"), false),
-        new Side("Rewind", parallel(host + "/latest/big"), true), true, big, "—"));
+        new Side("mirror", parallel(repo + "/big"), Mount.NONE),
+        new Side("Rewind", parallel(host + "/latest/big"), Mount.REWIND),
+        peerSides(d -> parallel(d + "/big")), true, big, "—"));
     ops.add(new Op("find -ls over the newest session",
-        new Side("mirror", "find " + repo + "/big " + repo + "/small -ls > /dev/null", false),
-        new Side("Rewind", "find " + newest + "/big " + newest + "/small -ls > /dev/null", true), true, 0,
+        new Side("mirror", "find " + repo + "/big " + repo + "/small -ls > /dev/null", Mount.NONE),
+        new Side("Rewind", "find " + newest + "/big " + newest + "/small -ls > /dev/null", Mount.REWIND),
+        peerSides(d -> "find " + d + "/big " + d + "/small -ls > /dev/null"), true, 0,
         "cold ≤ 3×, warm ≤ 1.5× mirror time"));
     ops.add(new Op("ls -lR over the newest session",
-        new Side("mirror", "ls -lR " + repo + "/big " + repo + "/small > /dev/null", false),
-        new Side("Rewind", "ls -lR " + newest + "/big " + newest + "/small > /dev/null", true), true, 0,
+        new Side("mirror", "ls -lR " + repo + "/big " + repo + "/small > /dev/null", Mount.NONE),
+        new Side("Rewind", "ls -lR " + newest + "/big " + newest + "/small > /dev/null", Mount.REWIND),
+        peerSides(d -> "ls -lR " + d + "/big " + d + "/small > /dev/null"), true, 0,
         "cold ≤ 3×, warm ≤ 1.5× mirror time"));
     ops.add(new Op("ls -lR over latest/ (every path through the symlink)",
-        new Side("mirror", "ls -lR " + repo + "/big " + repo + "/small > /dev/null", false),
-        new Side("Rewind", "ls -lR " + host + "/latest/big " + host + "/latest/small > /dev/null", true), true, 0,
-        "(same as above)"));
+        new Side("mirror", "ls -lR " + repo + "/big " + repo + "/small > /dev/null", Mount.NONE),
+        new Side("Rewind", "ls -lR " + host + "/latest/big " + host + "/latest/small > /dev/null", Mount.REWIND),
+        List.of(), true, 0, "(same as above)"));
     ops.add(new Op("first read of big/b0.bin 10 sessions back",
         new Side("rdiff-backup restore --at", "rm -rf " + restore + " && rdiff-backup --terminal-verbosity 1 restore --at "
-            + tree.oldest() + " " + repo + "/big/b0.bin " + restore, false),
-        new Side("Rewind", "cat " + oldest + "/big/b0.bin > /dev/null", true), true, (long) tree.spec().bigFileMiB() << 20,
-        "—"));
+            + tree.oldest() + " " + repo + "/big/b0.bin " + restore, Mount.NONE),
+        new Side("Rewind", "cat " + oldest + "/big/b0.bin > /dev/null", Mount.REWIND), List.of(), true,
+        (long) tree.spec().bigFileMiB() << 20, "—"));
     ops.add(new Op("16 parallel readers 10 sessions back (all big files)",
         new Side("rdiff-backup restore --at", "rm -rf " + restore + " && rdiff-backup --terminal-verbosity 1 restore --at "
-            + tree.oldest() + " " + repo + "/big " + restore, false),
-        new Side("Rewind", parallel(oldest + "/big"), true), false, big, "—"));
+            + tree.oldest() + " " + repo + "/big " + restore, Mount.NONE),
+        new Side("Rewind", parallel(oldest + "/big"), Mount.REWIND), List.of(), false, big, "—"));
     return ops;
+  }
+
+  private List<Side> peerSides(java.util.function.Function<String, String> command) {
+    List<Side> out = new ArrayList<>();
+    for (PeerMounts.Peer p : peers.available()) {
+      out.add(new Side(p.label(), command.apply(p.treeDir()), Mount.valueOf(p.name())));
+    }
+    return out;
   }
 
   private static String parallel(String dir) {
@@ -153,11 +193,14 @@ class MountBench {
   }
 
   private void measure(Op op, int round) throws IOException {
-    for (Side side : List.of(op.peer(), op.rewind())) {
+    for (Side side : op.sides()) {
       unmountRewind(mnt);
+      peers.unmount();
       volume.remount();
-      if (side.rewind()) {
-        mountRewind();
+      switch (side.mount()) {
+        case REWIND -> mountRewind();
+        case BORG, RESTIC -> peers.mount(side.mount().name());
+        case NONE -> { }
       }
       record(op, side, "cold", round);
       if (op.warmToo()) {
@@ -242,8 +285,9 @@ class MountBench {
     b.append("Run ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(". Tree: ").append(tree.spec().describe())
         .append(". Repository on ").append(volume.describe()).append(". Medians of ").append(rounds)
         .append(" round(s); each run waited for the rest of the machine to use under a quarter of a core.\n\n");
-    b.append("| operation | cache | peer | peer wall s | Rewind wall s | Rewind/peer | Rewind client + daemon CPU s | goal |\n");
-    b.append("|---|---|---|---:|---:|---:|---:|---|\n");
+    b.append("| operation | cache | peer | peer wall s | Rewind wall s | Rewind/peer | Rewind client + daemon CPU s |"
+        + " borg mount wall s (/peer) | restic mount wall s (/peer) | goal |\n");
+    b.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (Op op : ops) {
       for (String cache : op.warmToo() ? List.of("cold", "warm") : List.of("cold")) {
         List<Run> peer = runs.get(op.name() + "|" + op.peer().label() + "|" + cache);
@@ -252,9 +296,10 @@ class MountBench {
         double rw = median(ours, r -> r.m().wall());
         String speed = op.bytes() == 0 ? "" : String.format(Locale.ROOT, " (%.0f / %.0f MB/s)", op.bytes() / 1e6 / pw,
             op.bytes() / 1e6 / rw);
-        b.append(String.format(Locale.ROOT, "| %s%s | %s | %s | %.2f | %.2f | %.2f× | %.2f + %.2f | %s |%n", op.name(),
-            speed, cache, op.peer().label(), pw, rw, rw / pw, median(ours, r -> r.m().cpu()),
-            median(ours, Run::serverCpu), op.goal()));
+        b.append(String.format(Locale.ROOT, "| %s%s | %s | %s | %.2f | %.2f | %.2f× | %.2f + %.2f | %s | %s | %s |%n",
+            op.name(), speed, cache, op.peer().label(), pw, rw, rw / pw, median(ours, r -> r.m().cpu()),
+            median(ours, Run::serverCpu), other(op, "borg mount", cache, pw), other(op, "restic mount", cache, pw),
+            op.goal()));
       }
     }
     b.append(String.format(Locale.ROOT, "%nPeak RSS of the mount daemon over all runs: %.0f MB (heap limit -Xmx%dm).%n",
@@ -275,8 +320,18 @@ class MountBench {
     for (String line : MachineInfo.describe(work, Path.of(System.getProperty("java.home")))) {
       b.append(line).append('\n');
     }
+    b.append(peers.describe());
     notes.forEach(n -> b.append("\n").append(n).append('\n'));
     return b.toString();
+  }
+
+  private String other(Op op, String label, String cache, double peerWall) {
+    List<Run> r = runs.get(op.name() + "|" + label + "|" + cache);
+    if (r == null) {
+      return "—";
+    }
+    double w = median(r, x -> x.m().wall());
+    return String.format(Locale.ROOT, "%.2f (%.2f×)", w, w / peerWall);
   }
 
   private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> f) {
