@@ -78,6 +78,7 @@ public final class BackupSession {
         repo = Repository.open(repoRoot);
       }
       repo = discardInterruptedInitial(repo);
+      Regress.deleteTemporaryFiles(repo.dataDir()); // left by an interrupted session, whoever regressed it
       List<SessionTime> markers = repo.markers();
       SessionTime previous = markers.isEmpty() ? null : markers.get(0);
       SessionTime time = newSessionTime(repo, previous);

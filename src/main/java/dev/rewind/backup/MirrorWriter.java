@@ -152,6 +152,11 @@ final class MirrorWriter {
     applyAttributes(path(meta.path()), meta, xattrs);
   }
 
+  /** Puts the attributes of an existing entry (owner, mode, mtime) back to {@code meta}'s. */
+  void attributes(FileMeta meta, List<Xattr> xattrs) throws IOException {
+    applyAttributes(path(meta.path()), meta, xattrs);
+  }
+
   /** Writes a symlink, fifo, socket or device node (an empty file where that needs root). */
   void special(FileMeta meta, List<Xattr> xattrs) throws IOException {
     byte[] temp = tempBeside(meta.path());

@@ -144,9 +144,17 @@ public final class Regress {
         Posix.unlink(f.path());
       }
     }
-    for (byte[] name : Posix.list(repo.dataDir())) {
+    deleteTemporaryFiles(repo.dataDir());
+  }
+
+  /**
+   * Deletes the {@code rdiff-backup.tmp.*} files an interrupted session left in the data
+   * directory (rdiff-backup's regress leaves them there); the caller holds the lock.
+   */
+  static void deleteTemporaryFiles(byte[] dataDir) throws IOException {
+    for (byte[] name : Posix.list(dataDir)) {
       if (new String(name, StandardCharsets.ISO_8859_1).startsWith("rdiff-backup.tmp.")) {
-        MirrorWriter.deleteTree(concat(repo.dataDir(), name));
+        MirrorWriter.deleteTree(concat(dataDir, name));
       }
     }
   }
@@ -230,6 +238,8 @@ public final class Regress {
         if (st == null || !sameSpecial(m, st, p)) {
           mirror.remove(m.path());
           mirror.special(m, List.of());
+        } else {
+          mirror.attributes(m, List.of()); // the failed session may have replaced it with a new mode
         }
       }
     }
@@ -239,6 +249,9 @@ public final class Regress {
     boolean touched = hasGoodIncrement(m);
     if (st != null && st.type() == FileType.REGULAR && st.size() == m.size()
         && (!touched || m.sha1() == null || m.sha1().equals(sha1(mirror.path(m.path()))))) {
+      if (touched) {
+        mirror.attributes(m, List.of()); // same content, but the failed session may have changed mtime or mode
+      }
       return;
     }
     if (!touched && (st == null || st.type() != FileType.REGULAR)) {
