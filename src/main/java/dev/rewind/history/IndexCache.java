@@ -18,7 +18,8 @@ import java.util.concurrent.TimeoutException;
  * {@link SessionIndex}es of any number of repositories, each built once on first use (by a
  * bounded executor, one build per session however many callers ask) and kept while the total of
  * their {@link SessionIndex#bytes()} stays within a budget; the least recently useful go first
- * (Caffeine). Thread-safe.
+ * (Caffeine). An index larger than the whole budget is kept aside (the last such one only), so
+ * that its session stays usable; the budget is then exceeded by that index. Thread-safe.
  */
 public final class IndexCache {
   private final AsyncCache<Key, SessionIndex> cache;
@@ -50,6 +51,10 @@ public final class IndexCache {
    */
   public SessionIndex get(History history, SessionTime session, Duration timeout) throws IOException {
     Key key = new Key(new String(history.repository().root(), StandardCharsets.ISO_8859_1), session.epochSecond());
+    Oversized big = oversized;
+    if (big != null && big.key().equals(key)) {
+      return big.index();
+    }
     CompletableFuture<SessionIndex> f = cache.get(key, (k, e) -> CompletableFuture.supplyAsync(() -> {
       try {
         return SessionIndex.build(history, session);
@@ -57,8 +62,18 @@ public final class IndexCache {
         throw new UncheckedIOException(ex);
       }
     }, builders));
-    return await(f, timeout, "indexing session " + session + " of '" + history.repository().display() + "'");
+    SessionIndex index = await(f, timeout, "indexing session " + session + " of '" + history.repository().display() + "'");
+    if (index.bytes() > maxBytes) {
+      // the cache evicts it at once; keep the last such index so that its session stays usable
+      oversized = new Oversized(key, index);
+    }
+    return index;
   }
+
+  /** The last index that was larger than the whole budget. */
+  private record Oversized(Key key, SessionIndex index) {}
+
+  private volatile Oversized oversized;
 
   /** Whether the index is cached (built or being built). */
   public boolean contains(History history, SessionTime session) {
