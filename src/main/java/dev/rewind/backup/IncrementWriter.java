@@ -17,7 +17,6 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
 
@@ -36,7 +35,7 @@ final class IncrementWriter {
   private final CompressionRule compression;
   private final SessionStats stats;
   private final boolean root;
-  private final Set<RelPath> madeDirs = new HashSet<>();
+  private final Set<RelPath> madeDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   IncrementWriter(Repository repo, SessionTime previous, CompressionRule compression, SessionStats stats, boolean root) {
     this.repo = repo;
@@ -61,7 +60,9 @@ final class IncrementWriter {
       return; // written already in this session (e.g. a parent marked twice)
     }
     Posix.createNew(path, 0600).close();
-    stats.incrementFiles++;
+    synchronized (stats) {
+      stats.incrementFiles++;
+    }
     CrashPoints.reach("increment " + type.suffix());
   }
 
@@ -96,7 +97,9 @@ final class IncrementWriter {
       }
       default -> throw new IllegalArgumentException("not a special file: " + old);
     }
-    stats.incrementFiles++;
+    synchronized (stats) {
+      stats.incrementFiles++;
+    }
     CrashPoints.reach("increment special snapshot");
   }
 
@@ -121,8 +124,11 @@ final class IncrementWriter {
   }
 
   private void count(byte[] path) throws IOException {
-    stats.incrementFiles++;
-    stats.incrementFileSize += Posix.lstat(path).size();
+    long size = Posix.lstat(path).size();
+    synchronized (stats) { // diffs are written by several workers
+      stats.incrementFiles++;
+      stats.incrementFileSize += size;
+    }
   }
 
   /** A stream to the increment that is flushed to disk when closed; closing it keeps the channel's fd. */

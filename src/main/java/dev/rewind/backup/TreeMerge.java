@@ -17,12 +17,22 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 /**
  * Walks the source tree and the previous session's metadata side by side, in index order, and
  * for every path decides what changed: unchanged entries are carried over without reading
  * them; for the rest it writes the increment first and then changes the mirror. Records of the
  * new session and the reverse diff are emitted as it goes. One instance per session.
+ *
+ * <p>Regular-file content (copy, hash, reverse delta, rename) is written by a small worker pool
+ * so that both cores work; everything else happens on the walking thread. The records those
+ * writes produce are queued as {@link Emission}s and run on the walking thread strictly in index
+ * order, so the metadata files come out exactly as from a sequential walk. A directory's
+ * attributes are set only after the writes inside it have finished.
  */
 final class TreeMerge {
   private static final byte[] DATA_DIR = "rdiff-backup-data".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -40,18 +50,34 @@ final class TreeMerge {
   private final Progress progress;
   private final List<String> errors;
   private final LongNames longNames;
-  private final Map<String, HardLink> hardLinks = new HashMap<>();
+  private final Map<String, CompletableFuture<HardLink>> hardLinks = new HashMap<>();
+  private final ArrayDeque<CompletableFuture<Emission>> pending = new ArrayDeque<>();
+  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  private ExecutorService workers;
   private final Map<RelPath, Boolean> scanned = new HashMap<>();
   private final Deque<Frame> frames = new ArrayDeque<>();
   private FileMeta oldNext;
   private RelPath lastEmitted;
   private long rootDevice;
 
+  private static final int WORKERS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  private static final int MAX_IN_FLIGHT = 64;
+  private static final int MAX_PENDING = 10_000;
+
   private record HardLink(byte[] mirrorPath, String sha1, long size) {}
+
+  /** Output work (metadata records, bookkeeping) that must run on the walking thread, in order. */
+  private interface Emission {
+    void run() throws IOException;
+  }
+
+  /** What a worker's regular-file write produced: the record, or the failure. */
+  private record Written(FileMeta meta, IOException failure) {}
 
   /** A directory on the walk's current path; {@code existedBefore} if it was a directory then. */
   private static final class Frame {
     final FileMeta oldMeta;
+    final List<CompletableFuture<Emission>> writes = new ArrayList<>();
     boolean incremented;
 
     Frame(FileMeta oldMeta) {
@@ -87,7 +113,30 @@ final class TreeMerge {
     if (newRoot.meta().type() != FileType.DIRECTORY) {
       throw new IOException("source '" + source.describe() + "' is not a directory");
     }
-    process(oldRoot, newRoot);
+    workers = Executors.newFixedThreadPool(WORKERS, r -> {
+      Thread t = new Thread(r, "rewind-writer");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      process(oldRoot, newRoot);
+      drain(true);
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  /** Queues output work behind everything queued before it. */
+  private void enqueue(Emission e) throws IOException {
+    pending.add(CompletableFuture.completedFuture(e));
+    drain(false);
+  }
+
+  /** Runs queued output work in order: what is ready, or everything when {@code all}. */
+  private void drain(boolean all) throws IOException {
+    while (!pending.isEmpty() && (all || pending.peek().isDone() || pending.size() > MAX_PENDING)) {
+      pending.poll().join().run();
+    }
   }
 
   private FileMeta takeOldIf(RelPath path) throws IOException {
@@ -179,7 +228,7 @@ final class TreeMerge {
     while (oldNext != null && dir.contains(oldNext.path()) && !dir.equals(oldNext.path())) {
       FileMeta m = oldNext;
       oldNext = old.next();
-      files.entry(m, xattrsOf(m.path()), aclOf(m.path()));
+      enqueue(() -> files.entry(m, xattrsOf(m.path()), aclOf(m.path())));
     }
   }
 
@@ -207,13 +256,14 @@ final class TreeMerge {
     FileMeta carried = carry(n.meta(), o, o.sha1());
     countSource(carried);
     if (carried.isHardLinked()) {
-      hardLinks.putIfAbsent(carried.hardLinkKey(), new HardLink(mirror.path(carried.path()), carried.sha1(), carried.size()));
+      hardLinks.putIfAbsent(carried.hardLinkKey(), CompletableFuture.completedFuture(
+          new HardLink(mirror.path(carried.path()), carried.sha1(), carried.size())));
     }
     emit(o, carried, n);
     if (o.type() == FileType.DIRECTORY) {
       descend(o, n, true);
     }
-    progress.entry(carried.path(), 0);
+    enqueue(() -> progress.entry(carried.path(), 0));
   }
 
   private void created(SourceEntry n) throws IOException {
@@ -221,6 +271,17 @@ final class TreeMerge {
     if (increments != null) {
       markParentsChanged();
       increments.missing(m);
+    }
+    if (m.type() == FileType.REGULAR) {
+      writeRegularLater(m, n, false, w -> {
+        if (w != null) {
+          stats.newFiles++;
+          stats.newFileSize += w.size();
+          countSource(w);
+          emitNow(null, w, n);
+        }
+      });
+      return;
     }
     FileMeta written = writeMirror(m, n, false);
     if (written == null) {
@@ -240,7 +301,7 @@ final class TreeMerge {
     markParentsChanged();
     stats.deletedFiles++;
     stats.deletedFileSize += o.type() == FileType.REGULAR ? o.size() : 0;
-    files.previousVersion(MetadataWriter.record(o));
+    enqueue(() -> files.previousVersion(MetadataWriter.record(o)));
     if (o.type() == FileType.DIRECTORY) {
       increments.directory(o);
       frames.push(new Frame(o));
@@ -267,18 +328,25 @@ final class TreeMerge {
         return;
       }
       // The diff must list the old directory before its children, which are deleted first.
-      files.previousVersion(MetadataWriter.record(o));
+      enqueue(() -> files.previousVersion(MetadataWriter.record(o)));
       frames.push(new Frame(o));
       frames.peek().incremented = true;
       walkChildren(o.path(), true, false);
       frames.pop();
       mirror.remove(o.path());
-      FileMeta written = writeMirror(carry(m, o, null), n, false);
-      if (written != null) {
-        stats.changedFiles++;
-        countSource(written);
-        files.entry(written, n.xattrs(), n.acl());
-        lastEmitted = written.path();
+      Then record = w -> {
+        if (w != null) {
+          stats.changedFiles++;
+          countSource(w);
+          files.entry(w, n.xattrs(), n.acl());
+        }
+      };
+      if (m.type() == FileType.REGULAR) {
+        writeRegularLater(carry(m, o, null), n, false, record);
+      } else {
+        FileMeta written = writeMirror(carry(m, o, null), n, false);
+        lastEmitted = m.path();
+        enqueue(() -> record.accept(written));
       }
       return;
     } else if (m.type() != FileType.REGULAR || o.type() != FileType.REGULAR) {
@@ -287,7 +355,21 @@ final class TreeMerge {
         mirror.remove(o.path());
       }
     }
-    FileMeta written = writeMirror(carry(m, o, null), n, o.type() == FileType.REGULAR && m.type() == FileType.REGULAR);
+    if (m.type() == FileType.REGULAR) {
+      writeRegularLater(carry(m, o, null), n, o.type() == FileType.REGULAR, w -> {
+        if (w == null) {
+          files.entry(o, xattrsOf(o.path()), aclOf(o.path())); // o is not a directory here
+          return;
+        }
+        stats.changedFiles++;
+        stats.changedSourceSize += w.size();
+        stats.changedMirrorSize += o.type() == FileType.REGULAR ? o.size() : 0;
+        countSource(w);
+        emitNow(o, w, n);
+      });
+      return;
+    }
+    FileMeta written = writeMirror(carry(m, o, null), n, false);
     if (written == null) {
       keepOld(o);
       return;
@@ -321,9 +403,7 @@ final class TreeMerge {
         mirror.directory(m);
         return m;
       }
-      case REGULAR -> {
-        return writeRegular(m, n, replacingRegular);
-      }
+      case REGULAR -> throw new IllegalStateException("regular files are written by writeRegularLater");
       default -> {
         mirror.special(m, n.xattrs());
         return m;
@@ -331,8 +411,62 @@ final class TreeMerge {
     }
   }
 
-  private FileMeta writeRegular(FileMeta m, SourceEntry n, boolean replacing) throws IOException {
-    HardLink first = m.isHardLinked() ? hardLinks.get(m.hardLinkKey()) : null;
+  /** What to do with a regular file's new record (null: it could not be written). */
+  private interface Then {
+    void accept(FileMeta written) throws IOException;
+  }
+
+  /**
+   * Hands a regular file's write to the workers and queues what follows it. Hard links wait
+   * for their group's first file, which was handed over before them.
+   */
+  private void writeRegularLater(FileMeta m, SourceEntry n, boolean replacing, Then then) throws IOException {
+    CompletableFuture<HardLink> first = m.isHardLinked() ? hardLinks.get(m.hardLinkKey()) : null;
+    CompletableFuture<HardLink> mine = m.isHardLinked() && first == null ? new CompletableFuture<>() : null;
+    if (mine != null) {
+      hardLinks.put(m.hardLinkKey(), mine);
+    }
+    try {
+      inFlight.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("backup interrupted");
+    }
+    CompletableFuture<Emission> work = CompletableFuture.supplyAsync(() -> {
+      Written w;
+      try {
+        w = new Written(writeRegular(m, n, replacing, first == null ? null : first.join()), null);
+      } catch (IOException e) {
+        w = new Written(null, e);
+      } catch (RuntimeException e) {
+        w = new Written(null, new IOException(e.toString(), e));
+      } finally {
+        inFlight.release();
+      }
+      if (mine != null) {
+        FileMeta d = w.meta();
+        mine.complete(d == null ? null : new HardLink(mirror.path(d.path()), d.sha1(), d.size()));
+      }
+      Written result = w;
+      return () -> {
+        if (result.failure() != null) {
+          error("UpdateError", m.path(), result.failure());
+          then.accept(null);
+          return;
+        }
+        stats.bytesCopied += result.meta().size();
+        progress.entry(m.path(), result.meta().size());
+        then.accept(result.meta());
+      };
+    }, workers);
+    frames.peek().writes.add(work);
+    pending.add(work);
+    lastEmitted = m.path();
+    drain(false);
+  }
+
+  /** Writes one regular file into the mirror (the reverse delta first when replacing); on a worker. */
+  private FileMeta writeRegular(FileMeta m, SourceEntry n, boolean replacing, HardLink first) throws IOException {
     if (first != null) {
       byte[] inc = replacing ? increments.diff(m, mirror.path(m.path()), first.mirrorPath(), first.size()) : null;
       try {
@@ -343,13 +477,7 @@ final class TreeMerge {
       }
       return withSize(withSha1(m, first.sha1()), first.size());
     }
-    MirrorWriter.Staged staged;
-    try {
-      staged = mirror.stage(m, source.open(m.path()));
-    } catch (IOException e) {
-      error("UpdateError", m.path(), e);
-      return null;
-    }
+    MirrorWriter.Staged staged = mirror.stage(m, source.open(m.path()));
     FileMeta done = withSize(withSha1(m, staged.sha1()), staged.size());
     byte[] inc = null;
     try {
@@ -362,11 +490,6 @@ final class TreeMerge {
       undo(inc); // the mirror still holds the old version: an increment for it would be wrong
       throw e;
     }
-    stats.bytesCopied += staged.size();
-    progress.entry(m.path(), staged.size());
-    if (done.isHardLinked()) {
-      hardLinks.put(done.hardLinkKey(), new HardLink(mirror.path(done.path()), done.sha1(), done.size()));
-    }
     return done;
   }
 
@@ -377,9 +500,12 @@ final class TreeMerge {
   }
 
   private void descend(FileMeta o, SourceEntry n, boolean oldIsDir) throws IOException {
-    frames.push(new Frame(o));
+    Frame frame = new Frame(o);
+    frames.push(frame);
     walkChildren(n.path(), oldIsDir, true);
     frames.pop();
+    // Setting the directory's mtime must wait until nothing is written inside it any more.
+    CompletableFuture.allOf(frame.writes.toArray(new CompletableFuture<?>[0])).join();
     try {
       mirror.finishDirectory(n.meta(), n.xattrs());
     } catch (IOException e) {
@@ -405,8 +531,12 @@ final class TreeMerge {
 
   /** Records the new state and, where it differs from the previous one, the reverse diff. */
   private void emit(FileMeta o, FileMeta written, SourceEntry n) throws IOException {
-    files.entry(written, n.xattrs(), n.acl());
     lastEmitted = written.path();
+    enqueue(() -> emitNow(o, written, n));
+  }
+
+  private void emitNow(FileMeta o, FileMeta written, SourceEntry n) throws IOException {
+    files.entry(written, n.xattrs(), n.acl());
     if (o == null && increments != null) {
       files.previousVersion(MetadataWriter.absent(written.path()));
     } else if (o != null) {
@@ -419,7 +549,7 @@ final class TreeMerge {
 
   /** After a failure, the previous record stays (and so does its mirror entry). */
   private void keepOld(FileMeta o) throws IOException {
-    files.entry(o, xattrsOf(o.path()), aclOf(o.path()));
+    enqueue(() -> files.entry(o, xattrsOf(o.path()), aclOf(o.path())));
     if (o.type() == FileType.DIRECTORY) {
       carryOldSubtree(o.path());
     }
