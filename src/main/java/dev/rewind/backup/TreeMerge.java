@@ -604,24 +604,6 @@ final class TreeMerge {
   }
 
   static FileMeta.Builder builder(FileMeta m) {
-    FileMeta.Builder b = new FileMeta.Builder();
-    b.path = m.path();
-    b.type = m.type();
-    b.size = m.size();
-    b.mtime = m.mtime();
-    b.uid = m.uid();
-    b.gid = m.gid();
-    b.uname = m.uname();
-    b.gname = m.gname();
-    b.permissions = m.permissions();
-    b.symlinkTarget = m.symlinkTarget();
-    b.device = m.device();
-    b.sha1 = m.sha1();
-    b.numHardLinks = m.numHardLinks();
-    b.inode = m.inode();
-    b.deviceLoc = m.deviceLoc();
-    b.alternateMirrorName = m.alternateMirrorName();
-    b.alternateIncrementName = m.alternateIncrementName();
-    return b;
+    return m.toBuilder();
   }
 }

@@ -188,8 +188,8 @@ public final class Verifier {
   }
 
   private static FileMeta withSha1(FileMeta m, String sha1) {
-    return new FileMeta(m.path(), m.type(), m.size(), m.mtime(), m.uid(), m.gid(), m.uname(), m.gname(),
-        m.permissions(), m.symlinkTarget(), m.device(), sha1, m.numHardLinks(), m.inode(), m.deviceLoc(),
-        m.alternateMirrorName(), m.alternateIncrementName());
+    FileMeta.Builder b = m.toBuilder();
+    b.sha1 = sha1;
+    return b.build();
   }
 }

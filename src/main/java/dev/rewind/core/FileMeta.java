@@ -87,6 +87,29 @@ public record FileMeta(
     return type.keyword() + " " + path;
   }
 
+  /** A builder holding this entry's fields, for a copy that differs in a few of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.path = path;
+    b.type = type;
+    b.size = size;
+    b.mtime = mtime;
+    b.uid = uid;
+    b.gid = gid;
+    b.uname = uname;
+    b.gname = gname;
+    b.permissions = permissions;
+    b.symlinkTarget = symlinkTarget;
+    b.device = device;
+    b.sha1 = sha1;
+    b.numHardLinks = numHardLinks;
+    b.inode = inode;
+    b.deviceLoc = deviceLoc;
+    b.alternateMirrorName = alternateMirrorName;
+    b.alternateIncrementName = alternateIncrementName;
+    return b;
+  }
+
   /** A mutable builder, used by parsers that see fields one at a time. */
   public static final class Builder {
     public RelPath path;
