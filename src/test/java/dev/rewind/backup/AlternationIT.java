@@ -101,7 +101,8 @@ class AlternationIT {
     Path repo = dir.resolve("repo");
     SourceSeries series = SourceSeries.create(dir.resolve("src"));
     RdiffBackup rdiff = RdiffBackup.withTz(TZ);
-    List<Executable> checks = new ArrayList<>();
+    List<Executable> checks = new ArrayList<>(); // run here, in this JVM
+    List<Executable> rdiffChecks = new ArrayList<>(); // rdiff-backup, run concurrently
     List<Long> listed = new ArrayList<>();
     for (int n = 1; n <= SESSIONS; n++) {
       series.next();
@@ -114,28 +115,28 @@ class AlternationIT {
       } else if (n == 1) {
         rewindBackup(repo, series.source(), t, List.of(), context);
       } else {
-        checks.add(eagerly(() -> rewindBackupReadsOnlyChangedFiles(series, repo, context)));
+        checks.add(RepoChecks.rethrowing(RepoChecks.failureOf(() -> rewindBackupReadsOnlyChangedFiles(series, repo, context))));
       }
       if (series.unchanged(n)) {
         int session = n;
-        checks.add(eagerly(() -> assertWroteNothing(repo, session, tool, before, context)));
+        checks.add(RepoChecks.rethrowing(RepoChecks.failureOf(() -> assertWroteNothing(repo, session, tool, before, context))));
       } else if (n > 1) {
         listed.add(SourceSeries.time(n - 1)); // a session with changes lists the one before it
       }
     }
     listed.add(SourceSeries.time(SESSIONS)); // the current mirror
-    checks.add(() -> RepoChecks.assertListsSessions(rdiff, repo, withRewindsUnchangedSessions(order, series, listed), order.toString()));
-    checks.add(() -> rdiff.verify(repo));
+    rdiffChecks.add(() -> RepoChecks.assertListsSessions(rdiff, repo, withRewindsUnchangedSessions(order, series, listed), order.toString()));
+    rdiffChecks.add(() -> rdiff.verify(repo));
     for (int n = 1; n <= SESSIONS; n++) {
       int session = n;
       long t = SourceSeries.time(n);
       String context = order + " session " + n + " (by " + writer(order, n) + ", --at " + t + ")";
-      checks.add(() -> assertSameTree(series.snapshot(session),
+      rdiffChecks.add(() -> assertSameTree(series.snapshot(session),
           RepoChecks.rdiffRestore(rdiff, repo, t, dir.resolve("rdiff-" + session)), context + ", rdiff-backup restore"));
       checks.add(() -> assertSameTree(series.snapshot(session),
           RepoChecks.rewindRestore(repo, t, dir.resolve("rewind-" + session), context), context + ", rewind restore"));
     }
-    assertAll(order + ": alternating sessions", checks);
+    RepoChecks.assertAllConcurrently(order + ": alternating sessions", rdiffChecks, checks);
   }
 
   /**
@@ -232,17 +233,5 @@ class AlternationIT {
       }
     }
     return out;
-  }
-
-  /** Runs a check now (while its input exists) and returns it as an executable for assertAll. */
-  private static Executable eagerly(Executable check) {
-    try {
-      check.execute();
-      return () -> { };
-    } catch (Throwable t) {
-      return () -> {
-        throw t;
-      };
-    }
   }
 }

@@ -86,7 +86,8 @@ class NonRootBackupIT {
     TreeBuilder tree = TreeBuilder.at(Files.createDirectories(dir).resolve("src"), T1 - 600);
     List<TreeSnapshot> sessions = new ArrayList<>();
     List<Long> times = new ArrayList<>();
-    List<Executable> checks = new ArrayList<>();
+    List<Executable> checks = new ArrayList<>(); // run here, in this JVM
+    List<Executable> rdiffChecks = new ArrayList<>(); // rdiff-backup, run concurrently
     for (int n = 1; n <= 3; n++) {
       long t = T1 + (n - 1) * DAY;
       tree.clock(t - 600);
@@ -95,21 +96,21 @@ class NonRootBackupIT {
       times.add(t);
       Proc.Result r = backup(AS_USER_WITH_CAPABILITY, tree, repo, t);
       assertEquals(0, r.exitCode(), "session " + n + " exit code; stderr: " + r.stderr());
-      checks.add(eagerly(() -> assertPrivateToUser(repo)));
+      checks.add(RepoChecks.rethrowing(RepoChecks.failureOf(() -> assertPrivateToUser(repo))));
     }
     RdiffBackup rdiff = RdiffBackup.withTz(TZ);
-    checks.add(() -> RepoChecks.assertListsSessions(rdiff, repo, times, "non-root repository"));
+    rdiffChecks.add(() -> RepoChecks.assertListsSessions(rdiff, repo, times, "non-root repository"));
     for (int n = 1; n <= 3; n++) {
       TreeSnapshot source = sessions.get(n - 1);
       long t = times.get(n - 1);
       String context = "session " + n + " backed up as uid " + USER + " with CAP_DAC_READ_SEARCH";
-      checks.add(() -> RepoChecks.verifyAt(rdiff, repo, t, context));
-      checks.add(() -> assertSameTree(source, RepoChecks.rdiffRestore(rdiff, repo, t, dir.resolve("rdiff-" + t)),
+      rdiffChecks.add(() -> RepoChecks.verifyAt(rdiff, repo, t, context));
+      rdiffChecks.add(() -> assertSameTree(source, RepoChecks.rdiffRestore(rdiff, repo, t, dir.resolve("rdiff-" + t)),
           context + ", rdiff-backup restore as root"));
       checks.add(() -> assertSameTree(source, RepoChecks.rewindRestore(repo, t, dir.resolve("rewind-" + t), context),
           context + ", rewind restore as root"));
     }
-    assertAll("unprivileged backup with the capability", checks);
+    RepoChecks.assertAllConcurrently("unprivileged backup with the capability", rdiffChecks, checks);
   }
 
   /** Root-only files and directories, odd owners and modes, special files; then changes to them. */
@@ -272,17 +273,5 @@ class NonRootBackupIT {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Runs a check now (while its input exists) and returns it as an executable for assertAll. */
-  private static Executable eagerly(Executable check) {
-    try {
-      check.execute();
-      return () -> { };
-    } catch (Throwable t) {
-      return () -> {
-        throw t;
-      };
-    }
   }
 }

@@ -27,6 +27,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Checks of a repository written by Rewind, rdiff-backup or both, session by session, with
@@ -73,7 +74,12 @@ public final class RepoChecks {
     return TreeSnapshot.capture(target);
   }
 
-  /** The session time strings of a repository's data directory by epoch second, from the statistics files. */
+  /**
+   * The session time strings of a repository's data directory, from the statistics files, keyed
+   * by the instant each string names in ISO 8601. Caution: in America/St_Johns rdiff-backup (and
+   * so Rewind) writes the standard offset in summer ({@code 05:43:20-03:30} for 08:13:20Z), an
+   * hour off; the order of the keys is still the order of the sessions.
+   */
   public static SortedMap<Long, String> sessionSpellings(Path repo) {
     SortedMap<Long, String> out = new TreeMap<>();
     for (String name : dataDirNames(repo)) {
@@ -262,6 +268,54 @@ public final class RepoChecks {
 
   private static java.util.Set<String> groupOf(Map<String, java.util.Set<String>> groups, TreeSnapshot.Entry e) {
     return e.inodeKey() == null ? java.util.Set.of() : groups.get(e.inodeKey());
+  }
+
+  /**
+   * Runs {@code concurrent} on two threads (rdiff-backup is single-threaded and slow to start)
+   * while running {@code sequential} on this thread (Rewind in this JVM), then reports every
+   * failure of both, like {@code assertAll}.
+   */
+  public static void assertAllConcurrently(String heading, List<Executable> concurrent, List<Executable> sequential) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<Throwable>> futures = new ArrayList<>();
+      for (Executable e : concurrent) {
+        futures.add(pool.submit(() -> failureOf(e)));
+      }
+      List<Executable> outcomes = new ArrayList<>();
+      for (Executable e : sequential) {
+        outcomes.add(rethrowing(failureOf(e)));
+      }
+      for (java.util.concurrent.Future<Throwable> f : futures) {
+        try {
+          outcomes.add(rethrowing(f.get()));
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+          outcomes.add(rethrowing(e));
+        }
+      }
+      org.junit.jupiter.api.Assertions.assertAll(heading, outcomes);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Runs a check now and returns what it threw, or null. */
+  public static Throwable failureOf(Executable check) {
+    try {
+      check.execute();
+      return null;
+    } catch (Throwable t) {
+      return t;
+    }
+  }
+
+  /** An executable that throws {@code t} (or passes when it is null), for {@code assertAll}. */
+  public static Executable rethrowing(Throwable t) {
+    return () -> {
+      if (t != null) {
+        throw t;
+      }
+    };
   }
 
   /** The whole content of a file with an ASCII path. */
