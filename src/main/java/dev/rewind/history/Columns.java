@@ -13,8 +13,19 @@ final class Columns {
   static final int SHIFT = 12;
   static final int CHUNK = 1 << SHIFT;
   static final int MASK = CHUNK - 1;
+  /** A column's first chunk starts this small and doubles up to {@link #CHUNK}: small sessions stay small. */
+  static final int FIRST = 64;
 
   private Columns() {}
+
+  /** The next size of a growing chunk that must hold index {@code at}. */
+  static int grown(int length, int at) {
+    int n = Math.max(FIRST, length);
+    while (n <= at) {
+      n *= 2;
+    }
+    return Math.min(CHUNK, n);
+  }
 
   /** A column of ints. */
   static final class Ints {
@@ -24,8 +35,12 @@ final class Columns {
     void set(int i, int v) {
       int c = i >>> SHIFT;
       while (c >= chunks.size()) {
-        chunks.add(new int[CHUNK]);
+        chunks.add(new int[FIRST]);
         view = chunks.toArray(new int[0][]);
+      }
+      if ((i & MASK) >= view[c].length) {
+        view[c] = Arrays.copyOf(view[c], grown(view[c].length, i & MASK));
+        chunks.set(c, view[c]);
       }
       view[c][i & MASK] = v;
     }
@@ -35,7 +50,7 @@ final class Columns {
     }
 
     long bytes() {
-      return (long) chunks.size() * CHUNK * Integer.BYTES;
+      return chunks.stream().mapToLong(a -> (long) a.length * Integer.BYTES).sum();
     }
   }
 
@@ -47,8 +62,12 @@ final class Columns {
     void set(int i, long v) {
       int c = i >>> SHIFT;
       while (c >= chunks.size()) {
-        chunks.add(new long[CHUNK]);
+        chunks.add(new long[FIRST]);
         view = chunks.toArray(new long[0][]);
+      }
+      if ((i & MASK) >= view[c].length) {
+        view[c] = Arrays.copyOf(view[c], grown(view[c].length, i & MASK));
+        chunks.set(c, view[c]);
       }
       view[c][i & MASK] = v;
     }
@@ -58,7 +77,7 @@ final class Columns {
     }
 
     long bytes() {
-      return (long) chunks.size() * CHUNK * Long.BYTES;
+      return chunks.stream().mapToLong(a -> (long) a.length * Long.BYTES).sum();
     }
   }
 
@@ -73,8 +92,12 @@ final class Columns {
       }
       int c = i >>> SHIFT;
       while (c >= chunks.size()) {
-        chunks.add(new char[CHUNK]);
+        chunks.add(new char[FIRST]);
         view = chunks.toArray(new char[0][]);
+      }
+      if ((i & MASK) >= view[c].length) {
+        view[c] = Arrays.copyOf(view[c], grown(view[c].length, i & MASK));
+        chunks.set(c, view[c]);
       }
       view[c][i & MASK] = (char) v;
     }
@@ -84,7 +107,7 @@ final class Columns {
     }
 
     long bytes() {
-      return (long) chunks.size() * CHUNK * Character.BYTES;
+      return chunks.stream().mapToLong(a -> (long) a.length * Character.BYTES).sum();
     }
   }
 
@@ -104,8 +127,12 @@ final class Columns {
       }
       int c = i >>> SHIFT;
       while (c >= chunks.size()) {
-        chunks.add(new byte[CHUNK * width]);
+        chunks.add(new byte[FIRST * width]);
         view = chunks.toArray(new byte[0][]);
+      }
+      if ((i & MASK) * width >= view[c].length) {
+        view[c] = Arrays.copyOf(view[c], grown(view[c].length / width, i & MASK) * width);
+        chunks.set(c, view[c]);
       }
       System.arraycopy(value, 0, view[c], (i & MASK) * width, width);
     }
@@ -116,7 +143,7 @@ final class Columns {
     }
 
     long bytes() {
-      return (long) chunks.size() * CHUNK * width;
+      return chunks.stream().mapToLong(a -> a.length).sum();
     }
   }
 
@@ -131,8 +158,8 @@ final class Columns {
     private static final int MAX_BLOCKS = 1 << (31 - BLOCK_SHIFT);
     private final List<byte[]> blocks = new ArrayList<>();
     private byte[][] view = new byte[0][];
+    private static final int FIRST_BLOCK = 4096;
     private int used = BLOCK;
-    private long bytes;
 
     /** Appends the concatenation of {@code parts}; returns its address. */
     int append(byte[]... parts) {
@@ -147,13 +174,21 @@ final class Columns {
         if (blocks.size() == MAX_BLOCKS) {
           throw new IllegalStateException("index string area full (2 GiB)");
         }
-        blocks.add(new byte[BLOCK]);
+        blocks.add(new byte[Math.max(FIRST_BLOCK, len)]);
         view = blocks.toArray(new byte[0][]);
-        bytes += BLOCK;
         used = 0;
       }
-      int address = ((blocks.size() - 1) << BLOCK_SHIFT) | used;
-      byte[] block = view[blocks.size() - 1];
+      int last = blocks.size() - 1;
+      if (used + len > view[last].length) {
+        int n = view[last].length;
+        while (n < used + len) {
+          n *= 2;
+        }
+        view[last] = Arrays.copyOf(view[last], Math.min(BLOCK, n)); // addresses are offsets: still valid
+        blocks.set(last, view[last]);
+      }
+      int address = (last << BLOCK_SHIFT) | used;
+      byte[] block = view[last];
       for (byte[] p : parts) {
         System.arraycopy(p, 0, block, used, p.length);
         used += p.length;
@@ -175,7 +210,7 @@ final class Columns {
     }
 
     long bytes() {
-      return bytes;
+      return blocks.stream().mapToLong(a -> a.length).sum();
     }
   }
 }

@@ -87,6 +87,7 @@ public final class IndexCache {
 
   /** Bytes held by the cached indexes now. */
   public long bytes() {
+    cache.synchronous().cleanUp();
     return cache.synchronous().policy().eviction().map(ev -> ev.weightedSize().orElse(0)).orElse(0L);
   }
 
