@@ -4,6 +4,8 @@ import dev.rewind.core.FileMeta;
 import dev.rewind.core.FileType;
 import dev.rewind.core.RelPath;
 import dev.rewind.history.MetadataChain;
+import dev.rewind.posix.AclCodec;
+import dev.rewind.posix.Accounts;
 import dev.rewind.repo.MetadataWriter;
 import dev.rewind.repo.Xattr;
 import dev.rewind.source.SourceEntry;
@@ -55,6 +57,7 @@ final class TreeMerge {
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private ExecutorService workers;
   private final Map<RelPath, Boolean> scanned = new HashMap<>();
+  private final Accounts accounts = new Accounts();
   private final Deque<Frame> frames = new ArrayDeque<>();
   private FileMeta oldNext;
   private RelPath lastEmitted;
@@ -405,7 +408,7 @@ final class TreeMerge {
       }
       case REGULAR -> throw new IllegalStateException("regular files are written by writeRegularLater");
       default -> {
-        mirror.special(m, n.xattrs());
+        mirror.special(m, mirrorXattrs(n));
         return m;
       }
     }
@@ -484,7 +487,7 @@ final class TreeMerge {
       if (replacing) {
         inc = increments.diff(m, mirror.path(m.path()), staged.temp(), staged.size());
       }
-      mirror.commit(staged, done, n.xattrs());
+      mirror.commit(staged, done, mirrorXattrs(n));
     } catch (IOException e) {
       mirror.discard(staged);
       undo(inc); // the mirror still holds the old version: an increment for it would be wrong
@@ -507,7 +510,7 @@ final class TreeMerge {
     // Setting the directory's mtime must wait until nothing is written inside it any more.
     CompletableFuture.allOf(frame.writes.toArray(new CompletableFuture<?>[0])).join();
     try {
-      mirror.finishDirectory(n.meta(), n.xattrs());
+      mirror.finishDirectory(n.meta(), mirrorXattrs(n));
     } catch (IOException e) {
       error("UpdateError", n.path(), e); // the record is written; only the mirror's copy is off
     }
@@ -562,6 +565,24 @@ final class TreeMerge {
       stats.sourceFileSize += m.size();
       stats.mirrorFileSize += m.size();
     }
+  }
+
+  /**
+   * The extended attributes the mirror entry gets (as root): the source's, plus its ACL as the
+   * {@code system.posix_acl_*} attributes, as rdiff-backup's mirror has them. Set before the
+   * mode, which then leaves the ACL mask as the source had it.
+   */
+  private List<Xattr> mirrorXattrs(SourceEntry n) {
+    if (n.acl().isEmpty()) {
+      return n.xattrs();
+    }
+    AclCodec.Encoded acl = AclCodec.encode(n.acl(), accounts);
+    List<Xattr> out = new ArrayList<>(n.xattrs());
+    out.add(new Xattr(AclCodec.ACCESS, acl.access()));
+    if (acl.defaults() != null && n.meta().type() == FileType.DIRECTORY) {
+      out.add(new Xattr(AclCodec.DEFAULT, acl.defaults()));
+    }
+    return out;
   }
 
   private List<Xattr> xattrsOf(RelPath p) {

@@ -1,6 +1,7 @@
 package dev.rewind.backup;
 
 import static dev.rewind.testing.TreeSnapshot.assertSameTree;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.rewind.testing.SampleRepos;
 import dev.rewind.testing.SourceSeries;
 import dev.rewind.testing.Tools;
 import dev.rewind.testing.TreeBuilder;
+import dev.rewind.testing.TreeSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -115,6 +118,34 @@ class BackupInteropIT {
     rewindChecks.add(() -> assertTimeStringsAsRdiffBackupWrites(v, repo));
     rewindChecks.add(() -> assertCompression(v, repo));
     RepoChecks.assertAllConcurrently(v + ": every session", rdiffChecks, rewindChecks);
+  }
+
+  /**
+   * As root, Rewind's mirror is what rdiff-backup's is (owners, modes, xattrs, ACLs, devices,
+   * hard links, mtimes), after an initial and an incremental session; only the repository root
+   * stays 0700, deliberately.
+   */
+  @Test
+  void rootBackup_mirror_likeRdiffBackupsMirror() {
+    Path dir = work.resolve("mirror");
+    SourceSeries series = SourceSeries.create(dir.resolve("src"));
+    RdiffBackup rdiff = RdiffBackup.withTz(Variant.DEFAULT.tz);
+    List<Executable> checks = new ArrayList<>();
+    for (int n = 1; n <= 2; n++) {
+      series.next();
+      long t = SourceSeries.time(n);
+      rewindBackup(Variant.DEFAULT, series.source(), dir.resolve("rewind"), t);
+      rdiff.backup(series.source(), dir.resolve("rdiff"), t);
+      TreeSnapshot theirs = TreeSnapshot.capture(dir.resolve("rdiff")).without("rdiff-backup-data");
+      TreeSnapshot.Entry root = theirs.get(new byte[0]);
+      TreeSnapshot expected = theirs.with(new byte[0], new TreeSnapshot.Entry(root.type(), 0700, root.uid(), root.gid(),
+          root.mtime(), root.size(), root.sha1(), root.symlinkTarget(), root.device(), root.xattrs(), root.aclAccess(),
+          root.aclDefault(), root.inodeKey()));
+      TreeSnapshot ours = TreeSnapshot.capture(dir.resolve("rewind")).without("rdiff-backup-data");
+      int session = n;
+      checks.add(() -> assertSameTree(expected, ours, "mirror after session " + session + ", rdiff-backup's vs Rewind's"));
+    }
+    assertAll("mirrors as root", checks);
   }
 
   private static void rewindBackup(Variant v, Path src, Path repo, long time) {
