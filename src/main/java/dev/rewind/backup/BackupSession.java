@@ -148,16 +148,7 @@ public final class BackupSession {
   }
 
   private void initial(Repository repo, SessionTime time) throws IOException {
-    SessionFiles files = new SessionFiles(repo, time, null);
-    MirrorWriter mirror = new MirrorWriter(repoRoot, repo.quoting(), asRoot);
-    try {
-      new TreeMerge(source, sourceRoot, options, null, Map.of(), Map.of(), mirror, null, files, stats,
-          progress, errors, new LongNames(repo)).run();
-      files.publish();
-    } catch (IOException | RuntimeException e) {
-      files.abandon();
-      throw e;
-    }
+    walkAndPublish(repo, time, null, null, null, Map.of(), Map.of());
     writeSideFiles(repo, time);
     Posix.syncFileSystem(repo.dataDir()); // everything durable before the marker makes it count
     CrashPoints.reach("initial before marker");
@@ -172,9 +163,23 @@ public final class BackupSession {
     increments.directory(rootRecord(repo, previous));
     Map<RelPath, List<Xattr>> oldXattrs = sideFile(repo, "extended_attributes", previous, true);
     Map<RelPath, List<String>> oldAcls = sideFile(repo, "access_control_lists", previous, false);
+    try (MetadataChain old = MetadataChain.open(repo, previous)) {
+      walkAndPublish(repo, time, previous, old, increments, oldXattrs, oldAcls);
+    }
+    writeSideFiles(repo, time);
+    Posix.syncFileSystem(repo.dataDir()); // the new mirror and metadata durable before the commit
+    CrashPoints.reach("before commit");
+    RepoFile oldMarker = repo.sessionFile("current_mirror", previous);
+    Posix.unlink(oldMarker.path()); // the commit
+  }
+
+  /** Walks the tree against the previous session (none for the first) and publishes the metadata. */
+  private void walkAndPublish(Repository repo, SessionTime time, SessionTime previous, MetadataChain old,
+      IncrementWriter increments, Map<RelPath, List<Xattr>> oldXattrs, Map<RelPath, List<String>> oldAcls)
+      throws IOException {
     SessionFiles files = new SessionFiles(repo, time, previous);
     MirrorWriter mirror = new MirrorWriter(repoRoot, repo.quoting(), asRoot);
-    try (MetadataChain old = MetadataChain.open(repo, previous)) {
+    try {
       new TreeMerge(source, sourceRoot, options, old, oldXattrs, oldAcls, mirror, increments, files, stats,
           progress, errors, new LongNames(repo)).run();
       files.publish();
@@ -182,11 +187,6 @@ public final class BackupSession {
       files.abandon();
       throw e;
     }
-    writeSideFiles(repo, time);
-    Posix.syncFileSystem(repo.dataDir()); // the new mirror and metadata durable before the commit
-    CrashPoints.reach("before commit");
-    RepoFile oldMarker = repo.sessionFile("current_mirror", previous);
-    Posix.unlink(oldMarker.path()); // the commit
   }
 
   private static FileMeta rootRecord(Repository repo, SessionTime previous) throws IOException {
@@ -238,7 +238,6 @@ public final class BackupSession {
   }
 
   private static byte[] dataFile(Repository repo, String base, SessionTime t, IncrementType type, boolean gz) {
-    byte[] name = repo.quoting().quote(IncrementName.format(base.getBytes(StandardCharsets.US_ASCII), t, type, gz));
-    return RelPath.ROOT.child(name).under(repo.dataDir());
+    return repo.dataPath(IncrementName.format(base.getBytes(StandardCharsets.US_ASCII), t, type, gz));
   }
 }

@@ -170,11 +170,7 @@ final class IncrementWriter {
   }
 
   private byte[] join(byte[] dir, byte[] unquotedName) {
-    byte[] name = quoting.quote(unquotedName);
-    byte[] out = java.util.Arrays.copyOf(dir, dir.length + 1 + name.length);
-    out[dir.length] = '/';
-    System.arraycopy(name, 0, out, dir.length + 1, name.length);
-    return out;
+    return Posix.join(dir, quoting.quote(unquotedName));
   }
 
   /** Creates {@code dir} and its missing parents with mode 0700. */

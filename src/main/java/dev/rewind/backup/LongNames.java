@@ -95,10 +95,7 @@ final class LongNames {
   }
 
   private static byte[] join(byte[] a, byte[] name) {
-    byte[] out = Arrays.copyOf(a, a.length + 1 + name.length);
-    out[a.length] = '/';
-    System.arraycopy(name, 0, out, a.length + 1, name.length);
-    return out;
+    return Posix.join(a, name);
   }
 
   private static byte[] ascii(String s) {

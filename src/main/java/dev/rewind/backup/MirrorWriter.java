@@ -44,13 +44,12 @@ final class MirrorWriter {
   }
 
   byte[] path(RelPath p) {
+    if (!quoting.isActive()) {
+      return p.under(root);
+    }
     byte[] out = root;
     for (byte[] c : p.components()) {
-      byte[] q = quoting.quote(c);
-      byte[] next = java.util.Arrays.copyOf(out, out.length + 1 + q.length);
-      next[out.length] = '/';
-      System.arraycopy(q, 0, next, out.length + 1, q.length);
-      out = next;
+      out = Posix.join(out, quoting.quote(c));
     }
     return out;
   }

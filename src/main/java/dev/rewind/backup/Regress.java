@@ -342,17 +342,14 @@ public final class Regress {
   }
 
   private byte[] dataPath(String unquoted) {
-    return concat(repo.dataDir(), new String(repo.quoting().quote(unquoted.getBytes(StandardCharsets.ISO_8859_1)), StandardCharsets.ISO_8859_1));
+    return repo.dataPath(unquoted.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   private static byte[] concat(byte[] dir, String name) {
-    return concat(dir, name.getBytes(StandardCharsets.ISO_8859_1));
+    return Posix.join(dir, name.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   private static byte[] concat(byte[] dir, byte[] name) {
-    byte[] out = Arrays.copyOf(dir, dir.length + 1 + name.length);
-    out[dir.length] = '/';
-    System.arraycopy(name, 0, out, dir.length + 1, name.length);
-    return out;
+    return Posix.join(dir, name);
   }
 }

@@ -239,10 +239,6 @@ public final class RepositoryLock implements Closeable {
   }
 
   private static byte[] join(byte[] dir, String name) {
-    byte[] n = name.getBytes(StandardCharsets.US_ASCII);
-    byte[] out = Arrays.copyOf(dir, dir.length + 1 + n.length);
-    out[dir.length] = '/';
-    System.arraycopy(n, 0, out, dir.length + 1, n.length);
-    return out;
+    return Posix.join(dir, name);
   }
 }

@@ -207,10 +207,7 @@ public final class Retention {
   }
 
   private static byte[] join(byte[] dir, byte[] name) {
-    byte[] out = Arrays.copyOf(dir, dir.length + 1 + name.length);
-    out[dir.length] = '/';
-    System.arraycopy(name, 0, out, dir.length + 1, name.length);
-    return out;
+    return Posix.join(dir, name);
   }
 
   private static byte[] ascii(String s) {

@@ -164,12 +164,7 @@ final class SessionFiles {
   }
 
   private byte[] dataPath(byte[] unquotedName) {
-    byte[] name = repo.quoting().quote(unquotedName);
-    byte[] dir = repo.dataDir();
-    byte[] out = java.util.Arrays.copyOf(dir, dir.length + 1 + name.length);
-    out[dir.length] = '/';
-    System.arraycopy(name, 0, out, dir.length + 1, name.length);
-    return out;
+    return repo.dataPath(unquotedName);
   }
 
   /** A gzip stream that knows whether anything was written to it. */

@@ -458,6 +458,22 @@ public final class Posix {
     return new FileSystemException(file, null, op + ": " + reason);
   }
 
+  /** {@code dir/name}: a child path, built from bytes. */
+  public static byte[] join(byte[] dir, byte[] name) {
+    boolean slash = dir.length > 0 && dir[dir.length - 1] == '/';
+    byte[] out = Arrays.copyOf(dir, dir.length + (slash ? 0 : 1) + name.length);
+    if (!slash) {
+      out[dir.length] = '/';
+    }
+    System.arraycopy(name, 0, out, out.length - name.length, name.length);
+    return out;
+  }
+
+  /** {@code dir/name} for an ASCII name. */
+  public static byte[] join(byte[] dir, String asciiName) {
+    return join(dir, asciiName.getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** The path as a NUL-terminated C string. */
   private static byte[] cstr(byte[] path) {
     return Arrays.copyOf(path, path.length + 1);

@@ -277,13 +277,12 @@ public final class Repository {
   }
 
   static byte[] join(byte[] dir, byte[] name) {
-    boolean slash = dir.length > 0 && dir[dir.length - 1] == '/';
-    byte[] out = Arrays.copyOf(dir, dir.length + (slash ? 0 : 1) + name.length);
-    if (!slash) {
-      out[dir.length] = '/';
-    }
-    System.arraycopy(name, 0, out, out.length - name.length, name.length);
-    return out;
+    return Posix.join(dir, name);
+  }
+
+  /** Where a file of the data directory with this (unquoted) name lives on disk. */
+  public byte[] dataPath(byte[] unquotedName) {
+    return Posix.join(dataDir, quoting.quote(unquotedName));
   }
 
   private static byte[] stripTrailingSlashes(byte[] p) {
