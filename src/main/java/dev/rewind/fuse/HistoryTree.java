@@ -239,7 +239,11 @@ final class HistoryTree {
   byte[] readlink(byte[] path) throws IOException {
     Node n = resolve(path);
     if (n.kind() == Node.Kind.LATEST_LINK) {
-      return n.host().state().names().latestTarget();
+      Host.State s = n.host().state();
+      if (s == null || s.names().latestTarget() == null) {
+        throw new NoSuchFileException(display(path));
+      }
+      return s.names().latestTarget();
     }
     if (n.kind() == Node.Kind.ENTRY && n.attributes().isSymlink()) {
       return n.index().symlinkTarget(n.entry());
@@ -314,9 +318,10 @@ final class HistoryTree {
       Version v = versions.open(n.history(), meta, index.session(), timeout);
       return new Opened(v, n.via() != SessionNames.Kind.DAY);
     } catch (IOException | RuntimeException e) {
-      throw new VersionUnavailable("host '" + n.host().display() + "' session "
-          + n.host().state().names().timestamp(index.session()) + " path '" + index.path(n.entry()) + "': "
-          + e.getMessage(), e);
+      Host.State now = n.host().state();
+      String session = now == null ? index.session().spelling() : now.names().timestamp(index.session());
+      throw new VersionUnavailable("host '" + n.host().display() + "' session " + session + " path '"
+          + index.path(n.entry()) + "': " + e.getMessage(), e);
     }
   }
 
