@@ -43,8 +43,9 @@ import org.junit.jupiter.api.Test;
  * seconds, default 180) for the rest of the machine to use under a quarter of a core; each is
  * measured by GNU time, and the CPU the rest of the machine used meanwhile is recorded. Each
  * round's two outputs are compared (paths, types, sizes, SHA-1, symlink targets, permissions,
- * owners, mtimes) before they are freed. The table gives medians over the undisturbed runs
- * (see {@link Run#undisturbed}), or over all runs where none was; every run is listed below it.
+ * owners, mtimes) before they are freed. The table gives medians over the rounds in which both
+ * tools' runs were undisturbed (see {@link Run#undisturbed}), or over all rounds where there was
+ * none, so that both tools are always summarised over the same rounds; every run is listed below.
  *
  * <p>System properties: {@code rewind.jar} (set by the pom), {@code bench.dir} (work dir,
  * default {@code /var/tmp/rewind-bench}), {@code bench.out} (report dir, default {@code
@@ -76,10 +77,27 @@ class RestoreBench {
     }
   }
 
-  /** The undisturbed runs, or all of them when none was. */
-  static List<Run> counted(List<Run> runs) {
-    List<Run> clean = runs.stream().filter(Run::undisturbed).toList();
-    return clean.isEmpty() ? runs : clean;
+  /** The rounds (0-based) in which every tool's run was undisturbed, or all rounds when there is none. */
+  static List<Integer> countedRounds(Map<Tool, List<Run>> runs) {
+    int n = runs.get(Tool.REWIND).size();
+    List<Integer> clean = new ArrayList<>();
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int round = i;
+      all.add(i);
+      if (runs.values().stream().allMatch(l -> l.get(round).undisturbed())) {
+        clean.add(i);
+      }
+    }
+    return clean.isEmpty() ? all : clean;
+  }
+
+  static boolean allUndisturbed(Map<Tool, List<Run>> runs) {
+    return runs.values().stream().allMatch(l -> l.stream().allMatch(Run::undisturbed));
+  }
+
+  static List<Run> pick(List<Run> runs, List<Integer> rounds) {
+    return rounds.stream().map(runs::get).toList();
   }
 
   /** A restore to time: the oldest or the newest session. */
@@ -223,19 +241,22 @@ class RestoreBench {
     b.append("|---|---|---:|---:|---:|---:|\n");
     for (Op op : ops) {
       Map<Tool, List<Run>> r = results.get(op.name());
-      double base = median(counted(r.get(Tool.RDIFF_BACKUP)), x -> x.m().wall());
+      List<Integer> used = countedRounds(r);
+      notes.add(op.name() + ": " + (used.size() < rounds || allUndisturbed(r)
+          ? "round(s) " + used.stream().map(i -> Integer.toString(i + 1)).collect(java.util.stream.Collectors.joining(", "))
+          : "no round undisturbed for both tools, so all rounds"));
+      double base = median(pick(r.get(Tool.RDIFF_BACKUP), used), x -> x.m().wall());
       for (Tool t : Tool.values()) {
-        List<Run> ms = counted(r.get(t));
-        notes.add(op.name() + " " + t.label + ": " + (ms.size() < r.get(t).size() || r.get(t).stream().allMatch(Run::undisturbed)
-            ? ms.size() + " of " + r.get(t).size() + " runs" : "none of " + r.get(t).size() + " runs undisturbed, so all"));
+        List<Run> ms = pick(r.get(t), used);
         double wall = median(ms, x -> x.m().wall());
         b.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.0f | %s |%n", op.label(), t.label, wall,
             median(ms, x -> x.m().cpu()), median(ms, x -> x.m().rssMb()),
             t == Tool.REWIND ? String.format(Locale.ROOT, "%.2f×", wall / base) : "—"));
       }
     }
-    b.append("\nMedians over the undisturbed runs (the rest of the machine used at most a quarter of a core on"
-        + " average during the run, and was quiet before it), or over all runs where none was: ")
+    b.append("\nMedians over the rounds in which both tools' runs were undisturbed (the rest of the machine was"
+        + " quiet before the run and used at most a quarter of a core on average during it), or over all rounds"
+        + " where there was none: ")
         .append(String.join("; ", notes)).append(".\n");
     b.append("\nEvery round: wall s / CPU s / peak RSS MB / CPU s used meanwhile by the rest of the machine"
         + " (other processes, kernel write-back; * = disturbed):\n\n| operation | tool |");
