@@ -214,6 +214,31 @@ class RewindFsTest {
   }
 
   @Test
+  void getattrRaw_writesTheSameStructAsTheFileStatPath() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(RewindFs.RAW_LAYOUT, "x86-64 Linux only");
+    for (String path : List.of("/", "/web1", "/web1/latest", "/web1/" + T2 + "/cdev", "/web1/" + T2 + "/secret",
+        "/web1/" + T2 + "/d/x", "/web1/" + T2 + "/hl2", "/web1/" + T1 + "/big.bin")) {
+      Pointer raw = Memory.allocateDirect(RUNTIME, 256, true);
+      assertEquals(0, fs.getattrRaw(path, raw));
+      FileStat viaRaw = FileStat.of(raw);
+      FileStat viaStruct = getattr(path);
+      assertEquals(viaStruct.st_mode.intValue(), viaRaw.st_mode.intValue(), path);
+      assertEquals(viaStruct.st_ino.longValue(), viaRaw.st_ino.longValue(), path);
+      assertEquals(viaStruct.st_nlink.longValue(), viaRaw.st_nlink.longValue(), path);
+      assertEquals(viaStruct.st_uid.longValue(), viaRaw.st_uid.longValue(), path);
+      assertEquals(viaStruct.st_gid.longValue(), viaRaw.st_gid.longValue(), path);
+      assertEquals(viaStruct.st_rdev.longValue(), viaRaw.st_rdev.longValue(), path);
+      assertEquals(viaStruct.st_size.longValue(), viaRaw.st_size.longValue(), path);
+      assertEquals(viaStruct.st_blocks.longValue(), viaRaw.st_blocks.longValue(), path);
+      assertEquals(viaStruct.st_blksize.longValue(), viaRaw.st_blksize.longValue(), path);
+      assertEquals(viaStruct.st_mtim.tv_sec.longValue(), viaRaw.st_mtim.tv_sec.longValue(), path);
+      assertEquals(viaStruct.st_atim.tv_sec.longValue(), viaRaw.st_atim.tv_sec.longValue(), path);
+      assertEquals(viaStruct.st_ctim.tv_sec.longValue(), viaRaw.st_ctim.tv_sec.longValue(), path);
+    }
+    assertEquals(-ErrorCodes.ENOENT(), fs.getattrRaw("/nohost", Memory.allocateDirect(RUNTIME, 256, true)));
+  }
+
+  @Test
   void getattr_hardLinks_shareAnInodeAndCountLinks() {
     FileStat h1 = getattr("/web1/" + T2 + "/hl1");
     FileStat h2 = getattr("/web1/" + T2 + "/hl2");
