@@ -4,6 +4,9 @@ import dev.rewind.core.FileMeta;
 import dev.rewind.core.FileType;
 import dev.rewind.core.RelPath;
 import dev.rewind.core.SessionTime;
+import dev.rewind.backup.BackupOptions;
+import dev.rewind.backup.BackupSession;
+import dev.rewind.backup.Progress;
 import dev.rewind.history.History;
 import dev.rewind.history.MetadataChain;
 import dev.rewind.history.Scratch;
@@ -11,6 +14,7 @@ import dev.rewind.posix.Posix;
 import dev.rewind.repo.Repository;
 import dev.rewind.restore.RestoreReport;
 import dev.rewind.restore.Restorer;
+import dev.rewind.source.local.LocalTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,15 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code rewind demo}: a guided tour on a built-in sample tree. Until Rewind's own backup engine
- * lands, the sessions are written by the installed rdiff-backup (the format is the same); Rewind
- * then lists them and restores the oldest one.
+ * {@code rewind demo}: a guided tour on a built-in sample tree: three simulated days of backups,
+ * the list of sessions, a restore of the first day and what changed since.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Back up a sample tree over three simulated days and restore the first day.")
@@ -42,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
   Path dir;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws IOException {
     Path work = dir.toAbsolutePath().normalize();
     Path source = work.resolve("source");
     Path repo = work.resolve("repo");
@@ -120,16 +122,12 @@ final class DemoCommand implements Callable<Integer> {
     return b;
   }
 
-  private static void backup(Path source, Path repo, long time) throws IOException, InterruptedException {
-    say("$ rdiff-backup --current-time " + time + " backup " + source + " " + repo);
-    Process p = new ProcessBuilder("rdiff-backup", "--current-time", Long.toString(time), "backup",
-        source.toString(), repo.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new IOException("rdiff-backup did not finish within 5 minutes");
-    }
-    if ((p.exitValue() & 1) != 0) {
-      throw new IOException("rdiff-backup backup failed with exit code " + p.exitValue());
+  private static void backup(Path source, Path repo, long time) throws IOException {
+    say("$ rewind --current-time " + time + " backup " + source + " " + repo);
+    byte[] src = Posix.bytes(source);
+    try (LocalTree tree = new LocalTree(src)) {
+      BackupSession.Result r = BackupSession.run(tree, src, Posix.bytes(repo), BackupOptions.defaults(time), Progress.NONE);
+      say("  session " + r.time() + ": " + r.stats().sourceFiles() + " entries, " + r.stats().changedFiles() + " changed");
     }
   }
 

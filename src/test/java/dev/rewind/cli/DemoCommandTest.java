@@ -1,0 +1,39 @@
+package dev.rewind.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void demo_threeDays_restoresDayOneAsItWas() throws Exception {
+    Path dir = tmp.resolve("demo");
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--dir", dir.toString()));
+    Path day1 = dir.resolve("restored-day1");
+    assertEquals("Day 1: the server was installed.\n", Files.readString(day1.resolve("notes.txt")));
+    assertTrue(Files.exists(day1.resolve("will-vanish.txt")));
+    assertFalse(Files.exists(day1.resolve("docs/new-on-day3.txt")));
+    assertTrue(Files.isSymbolicLink(day1.resolve("latest-notes")));
+  }
+
+  @Test
+  void demo_runTwice_startsOver() throws Exception {
+    Path dir = tmp.resolve("demo");
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--dir", dir.toString()));
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--dir", dir.toString()));
+  }
+
+  @Test
+  void demo_foreignNonEmptyDirectory_refused() throws Exception {
+    Files.writeString(tmp.resolve("precious.txt"), "keep me");
+    assertEquals(ExitCode.ERROR, Main.run("demo", "--dir", tmp.toString()));
+    assertEquals("keep me", Files.readString(tmp.resolve("precious.txt")));
+  }
+}
