@@ -26,10 +26,11 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code rewind mount [-o OPTIONS] [--daemon] ROOT MOUNTPOINT}: the history of every repository
- * under ROOT as a read-only file system. The file system is always served by a JVM started for
- * it (names must pass byte-exact, which needs the default charset ISO-8859-1, and the heap is
- * sized from the cache budgets); in the foreground this command waits for it and unmounts on
- * SIGINT/SIGTERM, as a daemon it returns once the mount is up.
+ * under ROOT as a read-only file system. Names must pass byte-exact, which needs the default
+ * charset ISO-8859-1, and the heap must stay within the bound the cache budgets give; unless
+ * this JVM already has both, the file system is served by a JVM started for it. In the
+ * foreground this command waits and unmounts on SIGINT/SIGTERM; as a daemon it returns once the
+ * mount is up.
  */
 @Command(name = "mount", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
@@ -105,6 +106,9 @@ final class MountCommand implements Callable<Integer> {
       System.err.println("rewind: note: other users may enter '" + rootPath + "' (mode "
           + Integer.toOctalString(st.permissions()) + "); the mount enforces every file's recorded owner and mode,"
           + " but the repositories themselves are best kept private (chmod 700)");
+    }
+    if (!daemon && MountLauncher.canServeHere(opts)) {
+      return serve(opts, rootPath, mp, log); // this JVM already has the charset and a heap within the bound
     }
     MountLauncher launcher = new MountLauncher(opts, options, rootPath, mp);
     return daemon ? launcher.daemon() : launcher.foreground();

@@ -37,6 +37,15 @@ final class MountLauncher {
     this.mountpoint = mountpoint;
   }
 
+  /**
+   * Whether this JVM may serve the mount itself: its default charset is ISO-8859-1 and its heap
+   * limit is within the bound (for example {@code java -Dfile.encoding=ISO-8859-1 -Xmx576m -jar}).
+   */
+  static boolean canServeHere(MountOptions opts) {
+    return java.nio.charset.Charset.defaultCharset().equals(StandardCharsets.ISO_8859_1)
+        && Runtime.getRuntime().maxMemory() <= opts.heapBytes();
+  }
+
   /** Serves in a child JVM until it ends; returns its exit code. */
   int foreground() throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command("--exit-with-parent")).inheritIO().start();

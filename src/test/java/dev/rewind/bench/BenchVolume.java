@@ -33,6 +33,11 @@ final class BenchVolume implements AutoCloseable {
     Path image = work.resolve("volume.img");
     Path dir = work.resolve("volume");
     sh("umount", dir.toString()); // what an interrupted run left, if anything
+    for (String line : sh("losetup", "-j", image.toString()).out().split("\n")) {
+      if (line.contains(":")) {
+        sh("losetup", "-d", line.substring(0, line.indexOf(':')));
+      }
+    }
     if (!Files.exists(image)) {
       sh("truncate", "-s", gib + "G", image.toString()).expect(0);
       sh("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", image.toString()).expect(0);

@@ -47,7 +47,8 @@ public final class RewindMount implements AutoCloseable {
 
   /** {@code java -jar rewind.jar mount [-o OPTIONS] ROOT MOUNTPOINT} in the foreground, as a child process. */
   public static RewindMount foreground(Path root, Path mountpoint, String... options) {
-    return foreground(List.of("-Dfile.encoding=ISO-8859-1"), root, mountpoint, options);
+    // the JVM options with which 'rewind mount' serves in its own JVM (no second JVM to start)
+    return foreground(List.of("-Dfile.encoding=ISO-8859-1", "-Xmx512m"), root, mountpoint, options);
   }
 
   /** The same with the given JVM options before {@code -jar} (e.g. none, to test the charset re-exec). */
@@ -268,6 +269,17 @@ public final class RewindMount implements AutoCloseable {
     public void afterEach(ExtensionContext context) {
       for (RewindMount m : new ArrayList<>(OPEN)) {
         m.close();
+      }
+      List<Path> left = new ArrayList<>();
+      Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+      for (Path p : mountsUnder(tmp, false)) {
+        if (FOR_CLASS.stream().noneMatch(m -> m.mountpoint.equals(p))) {
+          left.add(p);
+          unmount(p);
+        }
+      }
+      if (!left.isEmpty()) {
+        fail(context.getDisplayName() + " left mounts behind (now removed): " + left);
       }
     }
 
