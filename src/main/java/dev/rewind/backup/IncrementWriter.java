@@ -72,7 +72,7 @@ final class IncrementWriter {
     byte[] path = pathFor(old, IncrementType.SNAPSHOT, gz);
     try (FileChannel out = Posix.createNew(path, 0600);
         InputStream in = Channels.newInputStream(Posix.openRead(mirrorFile))) {
-      OutputStream o = wrap(out, gz);
+      OutputStream o = wrap(out, gz, old);
       in.transferTo(o);
       o.close();
       count(path);
@@ -110,7 +110,7 @@ final class IncrementWriter {
     try (FileChannel out = Posix.createNew(path, 0600);
         InputStream newer = Channels.newInputStream(Posix.openRead(newContent));
         InputStream older = Channels.newInputStream(Posix.openRead(oldMirrorFile))) {
-      OutputStream o = wrap(out, gz);
+      OutputStream o = wrap(out, gz, old);
       DeltaEncoder.encode(new java.io.BufferedInputStream(newer, BUFFER), newSize,
           new java.io.BufferedInputStream(older, BUFFER), o);
       o.close();
@@ -132,7 +132,7 @@ final class IncrementWriter {
   }
 
   /** A stream to the increment that is flushed to disk when closed; closing it keeps the channel's fd. */
-  private static OutputStream wrap(FileChannel ch, boolean gz) throws IOException {
+  private OutputStream wrap(FileChannel ch, boolean gz, FileMeta entry) throws IOException {
     OutputStream raw = new java.io.FilterOutputStream(Channels.newOutputStream(ch)) {
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
@@ -145,7 +145,8 @@ final class IncrementWriter {
         ch.force(true);
       }
     };
-    OutputStream buffered = new BufferedOutputStream(raw, BUFFER);
+    OutputStream buffered = new BufferedOutputStream(
+        RepositoryWriteException.guard(raw, repo.root(), "increment of " + entry.path()), BUFFER);
     return gz ? new GZIPOutputStream(buffered, BUFFER) : buffered;
   }
 

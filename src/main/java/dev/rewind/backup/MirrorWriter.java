@@ -82,7 +82,7 @@ final class MirrorWriter {
     byte[] temp = tempBeside(meta.path());
     MessageDigest sha1 = sha1();
     long[] size = {0};
-    try (OutputStream raw = Posix.createStream(temp, 0600)) {
+    try (OutputStream raw = RepositoryWriteException.guard(Posix.createStream(temp, 0600), root, meta.path().toString())) {
       OutputStream hashing = new java.io.FilterOutputStream(raw) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {

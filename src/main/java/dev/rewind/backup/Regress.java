@@ -44,6 +44,7 @@ public final class Regress {
   private final SessionTime bad;
   private final MirrorWriter mirror;
   private final List<String> warnings = new ArrayList<>();
+  private final List<String> failures = new ArrayList<>();
   private ContentReconstructor content;
   private IncrementLookup lookup;
 
@@ -61,7 +62,9 @@ public final class Regress {
 
   /**
    * Regresses {@code repo} (the caller holds its lock). Returns warnings about entries that
-   * could not be put back; the repository is consistent either way.
+   * can never be put back; the repository is consistent either way. When an entry could not be
+   * put back for now (no space left, I/O error), even in a second pass, it throws and keeps the
+   * increments and the failed session's marker, so that a later regress finishes the job.
    */
   public static List<String> run(Repository repo) throws IOException {
     List<SessionTime> markers = repo.markers();
@@ -76,6 +79,18 @@ public final class Regress {
       r.lookup = new IncrementLookup(reopened, 64);
       r.content = new ContentReconstructor(reopened, r.lookup, scratch);
       r.repairMirror(reopened);
+      if (!r.failures.isEmpty()) {
+        // Entries removed later in the walk may have freed the space an earlier rebuild needed.
+        r.failures.clear();
+        r.warnings.clear();
+        r.repairMirror(reopened);
+      }
+    }
+    if (!r.failures.isEmpty()) {
+      // Deleting the increments now would lose the versions they rebuild: keep them and the marker.
+      throw new RepositoryException("cannot regress '" + repo.display() + "': " + r.failures.get(0)
+          + (r.failures.size() > 1 ? " (and " + (r.failures.size() - 1) + " more)" : "")
+          + "; nothing was lost: run regress again once the cause is fixed");
     }
     r.deleteGoodIncrements(reopened);
     Posix.fsync(reopened.dataDir());
@@ -215,12 +230,23 @@ public final class Regress {
       try {
         repairEntry(m, cursor);
       } catch (IOException e) {
-        warnings.add("'" + m.path() + "': " + e.getMessage());
+        // damaged data cannot be put back, ever; no space or an I/O error may pass
+        (damaged(e) ? warnings : failures).add("'" + m.path() + "': " + e.getMessage());
       }
     }
     if (record != null) {
       mirror.finishDirectory(record, List.of());
     }
+  }
+
+  /** Whether a failure comes from the repository's data (a format error at its root), not the system. */
+  private static boolean damaged(IOException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root instanceof RepositoryException || root instanceof dev.rewind.delta.DeltaFormatException
+        || root instanceof java.util.zip.ZipException || root instanceof java.io.EOFException;
   }
 
   private void repairEntry(FileMeta m, Cursor cursor) throws IOException {

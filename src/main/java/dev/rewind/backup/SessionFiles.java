@@ -130,7 +130,8 @@ final class SessionFiles {
       MirrorWriter.deleteQuietly(temp);
       this.channel = Posix.createNew(temp, 0600);
       // Records are small: buffer above the deflater so it runs on large chunks.
-      this.gzip = new CountingGzip(Channels.newOutputStream(channel));
+      this.gzip = new CountingGzip(RepositoryWriteException.guard(Channels.newOutputStream(channel), repo.root(),
+          "metadata file " + base));
       this.out = new BufferedOutputStream(gzip, 1 << 16);
     }
 

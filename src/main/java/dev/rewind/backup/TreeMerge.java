@@ -246,6 +246,8 @@ final class TreeMerge {
       } else {
         changed(o, n);
       }
+    } catch (RepositoryWriteException e) {
+      throw e; // the repository is full (or failing): the session cannot go on
     } catch (IOException e) {
       RelPath p = n != null ? n.path() : o.path();
       error("UpdateError", p, e);
@@ -452,6 +454,9 @@ final class TreeMerge {
       }
       Written result = w;
       return () -> {
+        if (result.failure() instanceof RepositoryWriteException e) {
+          throw e;
+        }
         if (result.failure() != null) {
           error("UpdateError", m.path(), result.failure());
           then.accept(null);

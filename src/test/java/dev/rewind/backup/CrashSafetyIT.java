@@ -67,11 +67,9 @@ class CrashSafetyIT {
   private static final Pattern CRASH_LINE = Pattern.compile("crash injected at point (\\d+) \\((.*)\\)");
 
   private static Path work;
+  private static PrivateJar jar;
   /** Milliseconds spent per phase, over all cases (printed in the summaries). */
   private static final Map<String, java.util.concurrent.atomic.AtomicLong> PHASES = new ConcurrentSkipListMap<>();
-  /** A private copy of the jar: other builds may rewrite target/ while this suite runs. */
-  private static Path jar;
-  private static java.lang.reflect.Method mainRun;
   private static ThreadRoutedStream routedOut;
   private static ThreadRoutedStream routedErr;
   private static PrintStream originalOut;
@@ -82,8 +80,7 @@ class CrashSafetyIT {
     Tools.require("rdiff-backup", "cp");
     RewindJar.jar();
     work = Files.createTempDirectory(scratchParent(), "rewind-crash-");
-    jar = privateJar(work);
-    mainRun = mainRunIn(jar);
+    jar = PrivateJar.get();
     originalOut = System.out;
     originalErr = System.err;
     routedOut = new ThreadRoutedStream(originalOut);
@@ -211,7 +208,7 @@ class CrashSafetyIT {
     // much to aim from the process start); the last two come at a random time from the start.
     long session = Math.max(100, reference.millis - reference.markerMillis);
     Random random = new Random(seed);
-    int runs = 12;
+    int runs = 10;
     int fromStart = 2;
     long[] delays = new long[runs];
     for (int i = 0; i < runs; i++) {
@@ -369,10 +366,17 @@ class CrashSafetyIT {
 
   // ---- running the jar ------------------------------------------------------------------
 
+  /** {@code java ... -jar rewind.jar ARGS} with options that start the JVM faster. */
   static List<String> jarCommand(String... args) {
+    Path path;
+    try {
+      path = PrivateJar.get().path;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dfile.encoding=ISO-8859-1",
-        "-jar", jar.toString()));
+        "-jar", path.toString()));
     cmd.addAll(List.of(args));
     return cmd;
   }
@@ -469,12 +473,7 @@ class CrashSafetyIT {
     routedOut.sink.set(out);
     routedErr.sink.set(err);
     try {
-      int exit;
-      try {
-        exit = (Integer) mainRun.invoke(null, (Object) args);
-      } catch (ReflectiveOperationException e) {
-        throw new AssertionError("cannot run rewind in this JVM", e);
-      }
+      int exit = jar.run(args);
       System.out.flush();
       System.err.flush();
       return new Proc.Result(exit, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
@@ -484,40 +483,67 @@ class CrashSafetyIT {
     }
   }
 
-  /** Copies the packaged jar and checks that the copy is complete (a build may be writing it). */
-  static Path privateJar(Path dir) throws IOException {
-    Path copy = dir.resolve("rewind.jar");
-    for (int attempt = 1; ; attempt++) {
-      Files.copy(RewindJar.jar(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(copy.toFile())) {
-        if (z.getEntry("dev/rewind/cli/Main.class") != null && z.getEntry("dev/rewind/backup/CrashPoints.class") != null) {
-          return copy;
-        }
-      } catch (IOException e) {
-        if (attempt == 10) {
-          throw e;
+  /**
+   * The packaged jar, copied once per JVM because other builds may rewrite {@code target/} while
+   * these suites run, runnable as a process or in this JVM ({@code Main.run} loaded in a class
+   * loader of its own, so in-process runs execute exactly the code of the processes).
+   */
+  static final class PrivateJar {
+    private static PrivateJar instance;
+    final Path path;
+    private final java.lang.reflect.Method mainRun;
+
+    private PrivateJar(Path path, java.lang.reflect.Method mainRun) {
+      this.path = path;
+      this.mainRun = mainRun;
+    }
+
+    static synchronized PrivateJar get() throws IOException {
+      if (instance == null) {
+        Path dir = Files.createTempDirectory("rewind-jar-");
+        dir.toFile().deleteOnExit();
+        Path copy = copyComplete(RewindJar.jar(), dir.resolve("rewind.jar"));
+        copy.toFile().deleteOnExit();
+        java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {copy.toUri().toURL()},
+            ClassLoader.getPlatformClassLoader());
+        try {
+          instance = new PrivateJar(copy, loader.loadClass(Main.class.getName()).getMethod("run", String[].class));
+        } catch (ReflectiveOperationException e) {
+          throw new IOException("cannot load rewind from " + copy, e);
         }
       }
+      return instance;
+    }
+
+    /** {@code rewind ARGS} in this JVM; returns the exit code. */
+    int run(String... args) {
       try {
-        Thread.sleep(3000); // a build is writing the jar: wait for it
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
+        return (Integer) mainRun.invoke(null, (Object) args);
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError("cannot run rewind in this JVM", e);
       }
     }
-  }
 
-  /**
-   * {@code Main.run} loaded from the private jar in a class loader of its own, so that recoveries,
-   * restores and next backups run exactly the code of the killed backups.
-   */
-  static java.lang.reflect.Method mainRunIn(Path jar) throws IOException {
-    java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()},
-        ClassLoader.getPlatformClassLoader());
-    try {
-      return loader.loadClass(Main.class.getName()).getMethod("run", String[].class);
-    } catch (ReflectiveOperationException e) {
-      throw new IOException("cannot load rewind from " + jar, e);
+    /** Copies the jar and checks that the copy is complete (a build may be writing it). */
+    private static Path copyComplete(Path jar, Path copy) throws IOException {
+      for (int attempt = 1; ; attempt++) {
+        Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(copy.toFile())) {
+          if (z.getEntry("dev/rewind/cli/Main.class") != null && z.getEntry("dev/rewind/backup/CrashPoints.class") != null) {
+            return copy;
+          }
+        } catch (IOException e) {
+          if (attempt == 10) {
+            throw e;
+          }
+        }
+        try {
+          Thread.sleep(3000); // a build is writing the jar: wait for it
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException(e);
+        }
+      }
     }
   }
 
