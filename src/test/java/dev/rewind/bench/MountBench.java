@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * rdiff-backup restore --at} of that file; 16 parallel readers 10 sessions back against
  * rdiff-backup restoring those 16 files.
  *
- * <p>Method: the repository lives on a {@link BenchVolume} of its own. "Cold" runs follow a
+ * <p>Method: the repository lives on a {@link BenchVolume} of its own. Measured commands and all
+ * mount daemons run at {@code nice -15}. "Cold" runs follow a
  * remount of that volume (and, for Rewind, a new mount: nothing indexed or cached); "warm" runs
  * repeat the operation right after. Before each measured run the benchmark waits (at most {@code
  * bench.quietWait} s) for the rest of the machine to use under a quarter of a core. Each run is
@@ -45,6 +46,8 @@ import org.junit.jupiter.api.Test;
  */
 class MountBench {
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
+  /** Measured commands and mount daemons run at this niceness, so that other work here disturbs them less. */
+  static final String NICE = "-15";
   private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXXXX");
 
   /** Which file system a side needs mounted. */
@@ -212,7 +215,7 @@ class MountBench {
   private void record(Op op, Side side, String cache, int round) {
     CpuLoad.awaitQuiet(0.25, quietWait, MountBench::log);
     double cpu0 = side.rewind() ? serverCpu() : 0;
-    Measurement m = Timed.run(List.of("sh", "-c", side.command()), timeFile, RUN_TIMEOUT);
+    Measurement m = Timed.run(List.of("nice", "-n", NICE, "sh", "-c", side.command()), timeFile, RUN_TIMEOUT);
     double server = side.rewind() ? serverCpu() - cpu0 : 0;
     if (side.rewind()) {
       peakRssKb = Math.max(peakRssKb, serverPeakRssKb());
@@ -226,7 +229,8 @@ class MountBench {
 
   private void mountRewind() {
     Path repo = volume.dir().resolve("tree").resolve("repo");
-    List<String> cmd = List.of(javaBin(), "-Dfile.encoding=ISO-8859-1", "-jar", jar.toString(), "mount", "--daemon",
+    List<String> cmd = List.of("nice", "-n", NICE, javaBin(), "-Dfile.encoding=ISO-8859-1", "-jar", jar.toString(),
+        "mount", "--daemon",
         "-o", "tz=UTC,log=" + work.resolve("mount.log"), repo.toString(), mnt.toString());
     Proc.run(cmd, null, Map.of(), Duration.ofMinutes(2)).expect(0);
     serverPid = ProcessHandle.allProcesses()
@@ -284,7 +288,9 @@ class MountBench {
     StringBuilder b = new StringBuilder("## Mount: Rewind's history mount vs the mirror and rdiff-backup\n\n");
     b.append("Run ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(". Tree: ").append(tree.spec().describe())
         .append(". Repository on ").append(volume.describe()).append(". Medians of ").append(rounds)
-        .append(" round(s); each run waited for the rest of the machine to use under a quarter of a core.\n\n");
+        .append(" round(s); each run waited (at most ").append(quietWait)
+        .append(" s) for the rest of the machine to use under a quarter of a core; measured commands and the mount daemons"
+            + " ran at nice -15.\n\n");
     b.append("| operation | cache | peer | peer wall s | Rewind wall s | Rewind/peer | Rewind client + daemon CPU s |"
         + " borg mount wall s (/peer) | restic mount wall s (/peer) | goal |\n");
     b.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");

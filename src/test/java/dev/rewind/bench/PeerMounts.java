@@ -91,10 +91,12 @@ final class PeerMounts {
   void mount(String name) {
     Peer peer = ready.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     if (name.equals("BORG")) {
-      run(List.of("borg", "mount", volume.resolve("borg") + "::latest", mnt.toString()), borgEnv());
+      run(List.of("nice", "-n", MountBench.NICE, "borg", "mount", volume.resolve("borg") + "::latest", mnt.toString()),
+          borgEnv());
     } else {
       try {
-        ProcessBuilder pb = new ProcessBuilder("restic", "-r", volume.resolve("restic").toString(), "mount", mnt.toString())
+        ProcessBuilder pb = new ProcessBuilder("nice", "-n", MountBench.NICE, "restic", "-r",
+            volume.resolve("restic").toString(), "mount", mnt.toString())
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(resticEnv());
         restic = pb.start();
