@@ -24,11 +24,11 @@ public interface Libc {
 
   @SaveError
   @ssize_t
-  long read(int fd, @Out byte[] buf, @size_t long count);
+  long read(int fd, Pointer buf, @size_t long count);
 
   @SaveError
   @ssize_t
-  long write(int fd, @In byte[] buf, @size_t long count);
+  long write(int fd, Pointer buf, @size_t long count);
 
   @SaveError
   int fsync(int fd);

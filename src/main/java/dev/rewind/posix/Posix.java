@@ -56,6 +56,11 @@ public final class Posix {
   private static final int ENODATA = Errno.ENODATA.intValue();
   private static final int ENOTSUP = Errno.EOPNOTSUPP.intValue();
 
+  /** Native memory for the fd streams: each copy moves exactly the bytes asked for. */
+  private static final int IO_BUFFER_SIZE = 1 << 18;
+  private static final ThreadLocal<Pointer> IO_BUFFER =
+      ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(RUNTIME, IO_BUFFER_SIZE));
+
   private Posix() {}
 
   /** {@code lstat}: the entry itself, never a symlink's target. */
@@ -145,17 +150,15 @@ public final class Posix {
         if (len == 0) {
           return 0;
         }
-        byte[] target = off == 0 ? b : new byte[len];
-        long n = LIBC.read(fd, target, len);
+        Pointer mem = IO_BUFFER.get();
+        long n = LIBC.read(fd, mem, Math.min(len, IO_BUFFER_SIZE));
         if (n < 0) {
           throw error("read", path);
         }
         if (n == 0) {
           return -1;
         }
-        if (target != b) {
-          System.arraycopy(target, 0, b, off, (int) n);
-        }
+        mem.get(0, b, off, (int) n);
         return (int) n;
       }
 
@@ -182,15 +185,20 @@ public final class Posix {
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
-        byte[] source = off == 0 ? b : java.util.Arrays.copyOfRange(b, off, off + len);
+        Pointer mem = IO_BUFFER.get();
         int done = 0;
         while (done < len) {
-          byte[] chunk = done == 0 ? source : java.util.Arrays.copyOfRange(source, done, len);
-          long n = LIBC.write(fd, chunk, len - done);
-          if (n < 0) {
-            throw error("write", path);
+          int chunk = Math.min(len - done, IO_BUFFER_SIZE);
+          mem.put(0, b, off + done, chunk);
+          int written = 0;
+          while (written < chunk) {
+            long n = LIBC.write(fd, mem.slice(written), chunk - written);
+            if (n < 0) {
+              throw error("write", path);
+            }
+            written += (int) n;
           }
-          done += (int) n;
+          done += chunk;
         }
       }
 

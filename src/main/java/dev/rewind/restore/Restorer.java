@@ -12,10 +12,8 @@ import dev.rewind.posix.AclCodec;
 import dev.rewind.posix.Posix;
 import dev.rewind.posix.Stat;
 import dev.rewind.repo.Xattr;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.file.FileSystemException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +47,63 @@ public final class Restorer {
   private long aclEntriesDropped;
 
   private record Pending(byte[] target, FileMeta meta) {}
+
+  /** One output buffer for the whole restore (a fresh 256 KiB buffer per file costs more than the copy). */
+  private final byte[] buffer = new byte[1 << 18];
+
+  /** Buffers small writes (delta literals) in a buffer the restore owns; large ones go straight through. */
+  private static final class SharedBufferOutput extends java.io.FilterOutputStream {
+    private final byte[] buf;
+    private int count;
+
+    SharedBufferOutput(OutputStream out, byte[] buf) {
+      super(out);
+      this.buf = buf;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (count == buf.length) {
+        flushBuffer();
+      }
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (len >= buf.length) {
+        flushBuffer();
+        out.write(b, off, len);
+        return;
+      }
+      if (len > buf.length - count) {
+        flushBuffer();
+      }
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    private void flushBuffer() throws IOException {
+      if (count > 0) {
+        out.write(buf, 0, count);
+        count = 0;
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      flushBuffer();
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        flushBuffer();
+      } finally {
+        out.close();
+      }
+    }
+  }
 
   public Restorer(History history, SessionTime session, boolean numericIds) {
     this.history = history;
@@ -140,7 +195,7 @@ public final class Restorer {
         firstLinks.put(m.hardLinkKey(), target);
       }
     }
-    try (OutputStream out = new BufferedOutputStream(Channels.newOutputStream(Posix.createNew(target, 0600)), 1 << 18)) {
+    try (OutputStream out = new SharedBufferOutput(Posix.createStream(target, 0600), buffer)) {
       history.content().copyTo(m, session, out);
       bytes += m.size();
     } catch (IOException e) {
