@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
  * rdiff-backup restore --at} of that file; 16 parallel readers 10 sessions back against
  * rdiff-backup restoring those 16 files.
  *
- * <p>Method: the repository lives on a {@link BenchVolume} of its own. Measured commands and all
+ * <p>Method: the repository lives on a {@link BenchVolume} of its own. The reads of big files
+ * are preceded (untimed) by {@code ls -l} of those files on the same side, so that they measure
+ * data, not indexing (the listing rows measure that). Measured commands and all
  * mount daemons run at {@code nice -15}. "Cold" runs follow a
  * remount of that volume (and, for Rewind, a new mount: nothing indexed or cached); "warm" runs
  * repeat the operation right after. Before each measured run the benchmark waits (at most {@code
@@ -58,8 +60,20 @@ class MountBench {
     RESTIC
   }
 
-  /** One side of a comparison: the command, and what it needs mounted. */
-  private record Side(String label, String command, Mount mount) {
+  /**
+   * One side of a comparison: the command, what it needs mounted, and an untimed command run
+   * before the cold run (e.g. {@code ls -l} of the files to read, so that a read measures data,
+   * not the indexing of the session), or null.
+   */
+  private record Side(String label, String command, Mount mount, String before) {
+    Side(String label, String command, Mount mount) {
+      this(label, command, mount, null);
+    }
+
+    Side withBefore(String before) {
+      return new Side(label, command, mount, before);
+    }
+
     boolean rewind() {
       return mount == Mount.REWIND;
     }
@@ -146,13 +160,15 @@ class MountBench {
     String restore = work.resolve("restored").toString();
     List<Op> ops = new ArrayList<>();
     ops.add(new Op("sequential read of the big files in latest",
-        new Side("mirror", "cat " + repo + "/big/*.bin > /dev/null", Mount.NONE),
-        new Side("Rewind", "cat " + host + "/latest/big/*.bin > /dev/null", Mount.REWIND),
-        peerSides(d -> "cat " + d + "/big/*.bin > /dev/null"), true, big, "≥ 0.8× mirror speed"));
+        new Side("mirror", "cat " + repo + "/big/*.bin > /dev/null", Mount.NONE).withBefore(listBig(repo.toString())),
+        new Side("Rewind", "cat " + host + "/latest/big/*.bin > /dev/null", Mount.REWIND)
+            .withBefore(listBig(host + "/latest")),
+        withBefore(peerSides(d -> "cat " + d + "/big/*.bin > /dev/null"), d -> listBig(d)), true, big,
+        "≥ 0.8× mirror speed"));
     ops.add(new Op("16 parallel readers in latest (one big file each)",
-        new Side("mirror", parallel(repo + "/big"), Mount.NONE),
-        new Side("Rewind", parallel(host + "/latest/big"), Mount.REWIND),
-        peerSides(d -> parallel(d + "/big")), true, big, "—"));
+        new Side("mirror", parallel(repo + "/big"), Mount.NONE).withBefore(listBig(repo.toString())),
+        new Side("Rewind", parallel(host + "/latest/big"), Mount.REWIND).withBefore(listBig(host + "/latest")),
+        withBefore(peerSides(d -> parallel(d + "/big")), d -> listBig(d)), true, big, "—"));
     ops.add(new Op("find -ls over the newest session",
         new Side("mirror", "find " + repo + "/big " + repo + "/small -ls > /dev/null", Mount.NONE),
         new Side("Rewind", "find " + newest + "/big " + newest + "/small -ls > /dev/null", Mount.REWIND),
@@ -187,6 +203,19 @@ class MountBench {
     return out;
   }
 
+  /** {@code ls -l} of the big files: the metadata is then warm, the data still cold. */
+  private static String listBig(String treeDir) {
+    return "ls -l " + treeDir + "/big/ > /dev/null";
+  }
+
+  private List<Side> withBefore(List<Side> sides, java.util.function.Function<String, String> before) {
+    List<Side> out = new ArrayList<>();
+    for (int i = 0; i < sides.size(); i++) {
+      out.add(sides.get(i).withBefore(before.apply(peers.available().get(i).treeDir())));
+    }
+    return out;
+  }
+
   private static String parallel(String dir) {
     return "for f in " + dir + "/*.bin; do cat \"$f\" > /dev/null & done; wait";
   }
@@ -204,6 +233,9 @@ class MountBench {
         case REWIND -> mountRewind();
         case BORG, RESTIC -> peers.mount(side.mount().name());
         case NONE -> { }
+      }
+      if (side.before() != null) {
+        Proc.run(List.of("nice", "-n", NICE, "sh", "-c", side.before()), null, Map.of(), RUN_TIMEOUT).expect(0);
       }
       record(op, side, "cold", round);
       if (op.warmToo()) {
@@ -317,7 +349,8 @@ class MountBench {
       v.forEach(r -> b.append(String.format(Locale.ROOT, " %.2f", r.m().wall())));
       b.append(" |\n");
     });
-    b.append("\nCommands (the mount: `java -jar rewind.jar mount --daemon -o tz=UTC REPO MNT`):\n\n");
+    b.append("\nCommands (the mount: `java -jar rewind.jar mount --daemon -o tz=UTC REPO MNT`; before the cold run of"
+        + " each read of big files, untimed: `ls -l` of those files on the same side):\n\n");
     for (Op op : ops) {
       b.append("- ").append(op.name()).append(": `").append(op.peer().command()).append("` vs `")
           .append(op.rewind().command()).append("`\n");
