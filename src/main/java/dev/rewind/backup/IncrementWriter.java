@@ -164,8 +164,9 @@ final class IncrementWriter {
     }
     RelPath parent = p.parent();
     byte[] dir = repo.incrementsDirOf(parent);
-    if (madeDirs.add(parent)) {
-      mkdirs(dir);
+    if (!madeDirs.contains(parent)) {
+      mkdirs(dir); // safe to race: another worker may be making the same directory
+      madeDirs.add(parent); // only once it exists, or a second worker would skip it too early
     }
     return join(dir, IncrementName.format(p.name(), previous, type, gz));
   }
