@@ -4,7 +4,6 @@ import dev.rewind.core.DeviceNumber;
 import dev.rewind.core.FileMeta;
 import dev.rewind.core.FileType;
 import dev.rewind.core.RelPath;
-import dev.rewind.core.RepositoryException;
 import dev.rewind.core.SessionTime;
 import dev.rewind.repo.Xattr;
 import java.io.IOException;
@@ -31,16 +30,16 @@ public final class SessionIndex {
   /** The type bits of {@link #mode}, as in {@code st_mode}. */
   public static final int S_IFMT = 0170000;
 
-  private static final int S_IFSOCK = 0140000;
-  private static final int S_IFLNK = 0120000;
-  private static final int S_IFREG = 0100000;
-  private static final int S_IFBLK = 0060000;
-  private static final int S_IFDIR = 0040000;
-  private static final int S_IFCHR = 0020000;
-  private static final int S_IFIFO = 0010000;
-  private static final int HAS_MTIME = 1 << 16;
-  private static final int HAS_SHA1 = 1 << 17;
-  private static final int SHA1_BYTES = 20;
+  static final int S_IFSOCK = 0140000;
+  static final int S_IFLNK = 0120000;
+  static final int S_IFREG = 0100000;
+  static final int S_IFBLK = 0060000;
+  static final int S_IFDIR = 0040000;
+  static final int S_IFCHR = 0020000;
+  static final int S_IFIFO = 0010000;
+  static final int HAS_MTIME = 1 << 16;
+  static final int HAS_SHA1 = 1 << 17;
+  static final int SHA1_BYTES = 20;
   /** Rough cost of one entry of a sparse map (boxed key, value, node). */
   private static final int SPARSE_ENTRY = 80;
 
@@ -69,7 +68,7 @@ public final class SessionIndex {
   private final Map<Integer, List<String>> acls;
   private final long skipped;
 
-  private SessionIndex(Builder b, Map<RelPath, List<Xattr>> xattrsByPath, Map<RelPath, List<String>> aclsByPath) {
+  SessionIndex(SessionIndexBuilder b, Map<RelPath, List<Xattr>> xattrsByPath, Map<RelPath, List<String>> aclsByPath) {
     session = b.session;
     size = b.size;
     parent = b.parent;
@@ -99,7 +98,7 @@ public final class SessionIndex {
 
   /** Streams the metadata of {@code session} once and indexes it, with its xattrs and ACLs. */
   public static SessionIndex build(History history, SessionTime session) throws IOException {
-    Builder b = new Builder(session);
+    SessionIndexBuilder b = new SessionIndexBuilder(session);
     try (MetadataChain chain = history.entries(session)) {
       for (FileMeta m = chain.next(); m != null; m = chain.next()) {
         b.add(m);
@@ -111,7 +110,7 @@ public final class SessionIndex {
   /** Indexes entries given in index order (for tests and other sources of metadata). */
   static SessionIndex of(SessionTime session, List<FileMeta> entries, Map<RelPath, List<Xattr>> xattrs,
       Map<RelPath, List<String>> acls) throws IOException {
-    Builder b = new Builder(session);
+    SessionIndexBuilder b = new SessionIndexBuilder(session);
     for (FileMeta m : entries) {
       b.add(m);
     }
@@ -361,175 +360,5 @@ public final class SessionIndex {
   @Override
   public String toString() {
     return "SessionIndex[" + session + ", " + size + " entries, " + bytes() / 1024 + " KiB]";
-  }
-
-  // ---- building --------------------------------------------------------------------------
-
-  /** Distinct (id, name) pairs, numbered in order of appearance. */
-  private static final class Names {
-    private final Map<String, Integer> refs = new HashMap<>();
-    private final List<Long> ids = new ArrayList<>();
-    private final List<String> names = new ArrayList<>();
-
-    int ref(long id, String name) {
-      return refs.computeIfAbsent(id + ":" + (name == null ? "" : "=" + name), k -> {
-        ids.add(id);
-        names.add(name);
-        return ids.size() - 1;
-      });
-    }
-
-    long[] ids() {
-      return ids.stream().mapToLong(Long::longValue).toArray();
-    }
-
-    String[] names() {
-      return names.toArray(new String[0]);
-    }
-  }
-
-  /** Consumes entries in index order. */
-  private static final class Builder {
-    final SessionTime session;
-    final Columns.Ints parent = new Columns.Ints();
-    final Columns.Ints strings = new Columns.Ints();
-    final Columns.Chars nameLength = new Columns.Chars();
-    final Columns.Ints mode = new Columns.Ints();
-    final Columns.Ints owner = new Columns.Ints();
-    final Columns.Ints group = new Columns.Ints();
-    final Columns.Longs mtime = new Columns.Longs();
-    final Columns.Longs sizes = new Columns.Longs();
-    final Columns.Fixed sha1 = new Columns.Fixed(SHA1_BYTES);
-    final Columns.Arena arena = new Columns.Arena();
-    final Names owners = new Names();
-    final Names groups = new Names();
-    final Map<Integer, Integer> leaders = new HashMap<>();
-    final Map<Integer, Long> linkCounts = new HashMap<>();
-    final Map<Integer, Integer[]> alternates = new HashMap<>();
-    final Map<String, Integer> firstLinks = new HashMap<>();
-    final List<Integer> openDirs = new ArrayList<>();
-    final List<RelPath> openPaths = new ArrayList<>();
-    final List<Integer> openDepths = new ArrayList<>();
-    int size;
-    long skipped;
-
-    Builder(SessionTime session) {
-      this.session = session;
-    }
-
-    void add(FileMeta m) throws IOException {
-      int parentEntry = -1;
-      int depth = m.path().depth();
-      if (size == 0) {
-        if (!m.path().isRoot() || m.type() != FileType.DIRECTORY) {
-          throw new RepositoryException("metadata of session " + session
-              + " does not start with the root directory (first entry: '" + m.path() + "')");
-        }
-      } else {
-        parentEntry = openParent(m.path(), depth);
-        if (parentEntry < 0) {
-          skipped++;
-          return;
-        }
-      }
-      int e = size++;
-      parent.set(e, parentEntry);
-      byte[] name = m.path().isRoot() ? new byte[0] : m.path().name();
-      byte[] target = m.type() == FileType.SYMLINK ? m.symlinkTarget() : new byte[0];
-      strings.set(e, arena.append(name, target));
-      nameLength.set(e, name.length);
-      owner.set(e, owners.ref(m.uid(), m.uname()));
-      group.set(e, groups.ref(m.gid(), m.gname()));
-      int flags = m.permissions() | typeBits(m);
-      if (m.mtime() != null) {
-        mtime.set(e, m.mtime());
-        flags |= HAS_MTIME;
-      }
-      byte[] digest = digest(m.sha1());
-      if (digest != null && m.type() == FileType.REGULAR) {
-        sha1.set(e, digest);
-        flags |= HAS_SHA1;
-      }
-      mode.set(e, flags);
-      sizes.set(e, sizeField(m, target));
-      links(e, m);
-      if (m.alternateMirrorName() != null || m.alternateIncrementName() != null) {
-        alternates.put(e, new Integer[] {m.alternateMirrorName(), m.alternateIncrementName()});
-      }
-      if (m.type() == FileType.DIRECTORY) {
-        if (parentEntry >= 0) {
-          sizes.set(parentEntry, sizes.get(parentEntry) + 1);
-        }
-        openDirs.add(e);
-        openPaths.add(m.path());
-        openDepths.add(depth);
-      }
-    }
-
-    /** The open directory that is the parent of {@code path}, closing the ones that are not its ancestors. */
-    private int openParent(RelPath path, int depth) {
-      while (!openDirs.isEmpty()) {
-        int top = openDirs.size() - 1;
-        if (openPaths.get(top).contains(path)) {
-          return openDepths.get(top) == depth - 1 ? openDirs.get(top) : -1;
-        }
-        openDirs.remove(top);
-        openPaths.remove(top);
-        openDepths.remove(top);
-      }
-      return -1;
-    }
-
-    private void links(int e, FileMeta m) {
-      if (!m.isHardLinked()) {
-        return;
-      }
-      linkCounts.put(e, m.numHardLinks());
-      Integer first = firstLinks.putIfAbsent(m.hardLinkKey(), e);
-      if (first != null) {
-        leaders.put(e, first);
-      }
-    }
-
-    private static int typeBits(FileMeta m) {
-      return switch (m.type()) {
-        case REGULAR -> S_IFREG;
-        case DIRECTORY -> S_IFDIR;
-        case SYMLINK -> S_IFLNK;
-        case DEVICE -> m.device().block() ? S_IFBLK : S_IFCHR;
-        case FIFO -> S_IFIFO;
-        case SOCKET -> S_IFSOCK;
-      };
-    }
-
-    private static long sizeField(FileMeta m, byte[] target) {
-      return switch (m.type()) {
-        case REGULAR -> m.size();
-        case SYMLINK -> target.length;
-        case DEVICE -> (m.device().major() << 32) | (m.device().minor() & 0xffffffffL);
-        default -> 0;
-      };
-    }
-
-    private static byte[] digest(String hex) {
-      if (hex == null || hex.length() != 2 * SHA1_BYTES) {
-        return null;
-      }
-      try {
-        return HexFormat.of().parseHex(hex);
-      } catch (IllegalArgumentException e) {
-        return null;
-      }
-    }
-
-    SessionIndex finish(Map<RelPath, List<Xattr>> xattrs, Map<RelPath, List<String>> acls) throws IOException {
-      if (size == 0) {
-        throw new RepositoryException("metadata of session " + session + " lists no entries");
-      }
-      firstLinks.clear();
-      openDirs.clear();
-      openPaths.clear();
-      return new SessionIndex(this, xattrs, acls);
-    }
   }
 }
