@@ -83,8 +83,7 @@ final class PeerMounts {
       log.accept(String.format("restic backup took %.1f s", (System.nanoTime() - t0) / 1e9));
       Files.writeString(repo.resolve("BENCH-READY"), marker, StandardCharsets.UTF_8);
     }
-    // restic keeps absolute paths
-    ready.add(new Peer("RESTIC", "restic mount", mnt.resolve("snapshots/latest").toString() + tree.resolve("src")));
+    ready.add(new Peer("RESTIC", "restic mount", mnt.resolve("snapshots/latest/src").toString()));
   }
 
   /** Mounts {@code name}'s archive on the mount point and waits until its tree is there. */
