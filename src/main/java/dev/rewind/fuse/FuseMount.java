@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import ru.serce.jnrfuse.FuseException;
 
 /**
  * One mount of a root directory of repositories: builds the view (hosts, caches, the FUSE
@@ -70,14 +69,12 @@ public final class FuseMount implements AutoCloseable {
    * @throws IOException when libfuse cannot mount (its reason is on stderr)
    */
   public void run() throws IOException {
-    String fsname = latin1(root);
-    List<String> args = List.of("-o", options.fuseOptionString(fsname));
+    // jnr-ffi hands Strings to C in the default charset: Latin-1 chars stand for the raw bytes
+    String[] args = {"rewind", "-f", latin1(Posix.bytes(mountpoint)), "-o", options.fuseOptionString(latin1(root))};
     try {
-      // jnr-fuse hands the mount point to libfuse as a String in the default charset
-      fs.mount(Path.of(latin1(Posix.bytes(mountpoint))), true, false, args.toArray(new String[0]));
-    } catch (FuseException e) {
-      throw new IOException("cannot mount on '" + mountpoint + "'"
-          + (e.getMessage() == null ? "" : ": " + e.getMessage().replace("Unable to mount FS", "libfuse refused")), e);
+      FuseLoop.run(fs, args, Math.max(4, options.threads() * 4));
+    } catch (IOException e) {
+      throw new IOException("cannot mount on '" + mountpoint + "': " + e.getMessage(), e);
     } finally {
       finished.countDown();
     }

@@ -104,6 +104,11 @@ final class RewindFs extends FuseStubFS {
     }
   }
 
+  /** The {@code struct fuse_operations} jnr-fuse filled with this file system's callbacks. */
+  Struct operations() {
+    return fuseOperations;
+  }
+
   /** Open handles (for tests and the unmount report). */
   int openFiles() {
     return files.size();

@@ -67,6 +67,7 @@ public final class SessionIndex {
   private final Map<Integer, List<Xattr>> xattrs;
   private final Map<Integer, List<String>> acls;
   private final long skipped;
+  private final long bytes;
 
   SessionIndex(SessionIndexBuilder b, Map<RelPath, List<Xattr>> xattrsByPath, Map<RelPath, List<String>> aclsByPath) {
     session = b.session;
@@ -94,6 +95,7 @@ public final class SessionIndex {
     linkChildren();
     xattrs = byOrdinal(xattrsByPath);
     acls = byOrdinal(aclsByPath);
+    bytes = computeBytes();
   }
 
   /** Streams the metadata of {@code session} once and indexes it, with its xattrs and ACLs. */
@@ -339,8 +341,12 @@ public final class SessionIndex {
         0, 0, alt == null ? null : alt[0], alt == null ? null : alt[1]);
   }
 
-  /** Estimated bytes of memory this index holds. */
+  /** Estimated bytes of memory this index holds (computed once: the caches ask on every lookup). */
   public long bytes() {
+    return bytes;
+  }
+
+  private long computeBytes() {
     long sparse = (long) (leaders.size() + linkCounts.size() + alternates.size()) * SPARSE_ENTRY;
     for (List<Xattr> list : xattrs.values()) {
       sparse += SPARSE_ENTRY;

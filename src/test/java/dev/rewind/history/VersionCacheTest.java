@@ -12,6 +12,7 @@ import dev.rewind.core.RepositoryException;
 import dev.rewind.core.SessionTime;
 import dev.rewind.posix.Posix;
 import dev.rewind.repo.Repository;
+import dev.rewind.testing.CacheWeights;
 import dev.rewind.testing.HandMadeRepo;
 import dev.rewind.testing.TreeBuilder;
 import java.io.ByteArrayOutputStream;
@@ -100,7 +101,7 @@ class VersionCacheTest {
     try (Version v = c.open(history, m, t1(), WAIT)) {
       assertEquals(HandMadeRepo.A1, new String(readAll(v), StandardCharsets.UTF_8));
     }
-    assertEquals(HandMadeRepo.A1.length(), c.memoryBytes());
+    assertEquals(HandMadeRepo.A1.length(), CacheWeights.settled(c::memoryBytes, HandMadeRepo.A1.length()));
     Files.delete(repo.incrementPath("a.txt", HandMadeRepo.T1, "diff"));
     try (Version v = c.open(history, m, t1(), WAIT)) {
       assertEquals(HandMadeRepo.A1, new String(readAll(v), StandardCharsets.UTF_8), "served from the cache");

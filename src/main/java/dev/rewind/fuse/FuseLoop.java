@@ -1,0 +1,192 @@
+package dev.rewind.fuse;
+
+import java.io.IOException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.byref.PointerByReference;
+
+/**
+ * Runs libfuse 2's event loop on JVM threads: {@code fuse_setup} mounts, Java threads read and
+ * process requests ({@code fuse_read_cmd}, {@code fuse_process_cmd}), {@code fuse_teardown}
+ * unmounts and cleans up once the end has been seen.
+ *
+ * <p>Why not {@code fuse_main}: its worker threads are native, and jffi attaches a native thread
+ * to the JVM before each callback and detaches it after, a new {@code java.lang.Thread} per
+ * request. And why one reader at a time: the kernel hands each request to the thread that has
+ * waited longest, so with many idle readers every request lands on a cold thread; on this
+ * project's VMs a lookup costs about a fifth more that way. So one thread reads and processes
+ * requests while the rest are parked; a request that is about to wait (a rebuild, an index
+ * build) calls {@link #mayBlock()}, which hands the reading over to a parked thread (or a new one,
+ * up to {@code maxThreads}) so that the mount keeps answering meanwhile.
+ */
+final class FuseLoop {
+  private static final ThreadLocal<FuseLoop> CURRENT = new ThreadLocal<>();
+  private static final ThreadLocal<boolean[]> READING = ThreadLocal.withInitial(() -> new boolean[1]);
+
+  /** The parts of libfuse 2's high-level API that build a loop. */
+  public interface LibFuse {
+    Pointer fuse_setup(int argc, String[] argv, Pointer op, long opSize, PointerByReference mountpoint,
+        IntByReference multithreaded, Pointer userData);
+
+    Pointer fuse_read_cmd(Pointer fuse);
+
+    void fuse_process_cmd(Pointer fuse, Pointer cmd);
+
+    int fuse_exited(Pointer fuse);
+
+    void fuse_exit(Pointer fuse);
+
+    void fuse_teardown(Pointer fuse, Pointer mountpoint);
+  }
+
+  private final LibFuse lib;
+  private final Pointer fuse;
+  private final int maxThreads;
+  private final AtomicBoolean reader = new AtomicBoolean();
+  private final Semaphore parked = new Semaphore(0);
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicInteger threads = new AtomicInteger();
+  private final AtomicInteger running = new AtomicInteger();
+  private final Object ended = new Object();
+  private volatile boolean done;
+
+  private FuseLoop(LibFuse lib, Pointer fuse, int maxThreads) {
+    this.lib = lib;
+    this.fuse = fuse;
+    this.maxThreads = maxThreads;
+  }
+
+  private static LibFuse load() {
+    try {
+      return LibraryLoader.create(LibFuse.class).failImmediately().load("fuse");
+    } catch (LinkageError | RuntimeException e) {
+      return LibraryLoader.create(LibFuse.class).failImmediately().load("libfuse.so.2");
+    }
+  }
+
+  /**
+   * Mounts with {@code args} (as for {@code fuse_main}: program name, {@code -f}, mount point,
+   * options) and serves the operations of {@code fs} until unmounted, with at most {@code
+   * maxThreads} requests in progress at once.
+   *
+   * @throws IOException when libfuse cannot mount (it prints the reason on stderr)
+   */
+  static void run(RewindFs fs, String[] args, int maxThreads) throws IOException {
+    LibFuse lib = load();
+    PointerByReference mountpoint = new PointerByReference();
+    IntByReference multithreaded = new IntByReference();
+    Pointer ops = Struct.getMemory(fs.operations());
+    Pointer fuse = lib.fuse_setup(args.length, args, ops, Struct.size(fs.operations()), mountpoint, multithreaded, null);
+    if (fuse == null) {
+      throw new IOException("libfuse refused to mount (see its message above)");
+    }
+    FuseLoop loop = new FuseLoop(lib, fuse, Math.max(1, maxThreads));
+    try {
+      loop.start();
+      loop.awaitEnd();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      lib.fuse_exit(fuse);
+    } finally {
+      lib.fuse_teardown(fuse, mountpoint.getValue());
+    }
+  }
+
+  /**
+   * Called by code that is about to wait a while: when the calling thread is the mount's reader,
+   * another thread takes over reading requests. Does nothing on other threads.
+   */
+  static void mayBlock() {
+    FuseLoop loop = CURRENT.get();
+    boolean[] reading = READING.get();
+    if (loop != null && reading[0]) {
+      reading[0] = false;
+      loop.reader.set(false);
+      loop.wakeReader();
+    }
+  }
+
+  private void start() {
+    newThread();
+  }
+
+  private void newThread() {
+    int n = threads.incrementAndGet();
+    running.incrementAndGet();
+    Thread t = new Thread(this::work, "rewind-fuse-" + n);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Makes sure some thread will take the reader's place: a parked one, else a new one. */
+  private void wakeReader() {
+    if (waiting.get() > 0) {
+      parked.release();
+    } else if (threads.get() < maxThreads) {
+      newThread();
+    } // else: every thread is busy; requests wait in the kernel until one is free
+  }
+
+  private void work() {
+    CURRENT.set(this);
+    boolean[] reading = READING.get();
+    try {
+      while (!done) {
+        if (!reader.compareAndSet(false, true)) {
+          park();
+          continue;
+        }
+        reading[0] = true;
+        while (reading[0] && !done) {
+          Pointer cmd = lib.fuse_read_cmd(fuse); // null: interrupted, or the end (fuse_exited says which)
+          if (cmd != null) {
+            lib.fuse_process_cmd(fuse, cmd);
+          } else if (lib.fuse_exited(fuse) != 0) {
+            finish();
+          }
+        }
+        if (reading[0]) {
+          reading[0] = false;
+          reader.set(false);
+        }
+      }
+    } finally {
+      if (running.decrementAndGet() == 0) {
+        synchronized (ended) {
+          ended.notifyAll();
+        }
+      }
+    }
+  }
+
+  private void park() {
+    waiting.incrementAndGet();
+    try {
+      parked.tryAcquire(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      done = true;
+    } finally {
+      waiting.decrementAndGet();
+    }
+  }
+
+  private void finish() {
+    done = true;
+    parked.release(maxThreads);
+  }
+
+  private void awaitEnd() throws InterruptedException {
+    synchronized (ended) {
+      while (running.get() > 0) {
+        ended.wait(1000);
+      }
+    }
+  }
+}
