@@ -7,6 +7,7 @@ import dev.rewind.core.SessionTime;
 import dev.rewind.backup.BackupOptions;
 import dev.rewind.backup.BackupSession;
 import dev.rewind.backup.Progress;
+import dev.rewind.fuse.MountOptions;
 import dev.rewind.history.History;
 import dev.rewind.history.MetadataChain;
 import dev.rewind.history.Scratch;
@@ -29,13 +30,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code rewind demo}: a guided tour on a built-in sample tree: three simulated days of backups,
- * the list of sessions, a restore of the first day and what changed since.
+ * {@code rewind demo}: a guided tour. Backs up a built-in sample tree (or a given directory) over
+ * three simulated days, mounts the history at {@code ./rewind-demo/backups}, shows a day
+ * directory and what changed between the first and the last day, and unmounts on Enter or
+ * Ctrl-C. Where this machine cannot mount (no FUSE, or a non-root user without access to {@code
+ * /dev/fuse}), it says why and restores the first day instead.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Back up a sample tree over three simulated days and restore the first day.")
+    description = {"Back up a sample tree (or --source DIR) over three simulated days, mount the history",
+        "at DIR/backups, show a day and what changed, and unmount on Enter or Ctrl-C."})
 final class DemoCommand implements Callable<Integer> {
   private static final long DAY = 86400;
+  private static final String HOST = "sample";
 
   @ParentCommand Main main;
 
@@ -43,83 +49,135 @@ final class DemoCommand implements Callable<Integer> {
       description = "Working directory for the demo (default: ./rewind-demo); it is recreated.")
   Path dir;
 
+  @Option(names = "--source", paramLabel = "SOURCE_DIR",
+      description = "Back up this directory (read only, left as it is) instead of the sample tree.")
+  Path given;
+
+  @Option(names = "--no-mount", description = "Do not mount; restore the first day instead.")
+  boolean noMount;
+
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws IOException, InterruptedException {
     Path work = dir.toAbsolutePath().normalize();
-    Path source = work.resolve("source");
-    Path repo = work.resolve("repo");
-    Path restored = work.resolve("restored-day1");
+    Path source = given == null ? work.resolve("source") : given.toAbsolutePath().normalize();
+    Path repos = work.resolve("repos");
+    Path repo = repos.resolve(HOST);
+    if (given != null && !Files.isDirectory(source)) {
+      throw new java.nio.file.NotDirectoryException(source + " (--source)");
+    }
     recreate(work);
-    long day1 = main.now() - 3 * DAY;
-    say("Sample tree in " + source + ", repository in " + repo);
-    writeDay1(source);
-    backup(source, repo, day1);
-    writeDay2(source);
-    backup(source, repo, day1 + DAY);
-    writeDay3(source);
-    backup(source, repo, day1 + 2 * DAY);
+    Files.createDirectories(repos);
+    long day1 = main.now() - 2 * DAY;
+    say((given == null ? "Sample tree in " : "Backing up ") + source + ", repository in " + repo);
+    for (int day = 0; day < 3; day++) {
+      if (given == null) {
+        SampleTree.writeDay(source, day, day1 + day * DAY);
+      }
+      backup(source, repo, day1 + day * DAY);
+    }
+    say("\n$ rewind list increments " + repo);
+    new picocli.CommandLine(new Main()).execute("list", "increments", repo.toString());
 
     Repository r = Repository.open(Posix.bytes(repo));
     History h = History.open(r, Scratch.in(r.dataDir()));
-    say("\n$ rewind list increments " + repo);
-    new picocli.CommandLine(new Main()).execute("list", "increments", repo.toString());
     SessionTime first = h.sessions().get(0);
-    say("\n$ rewind restore --at " + first.spelling() + " " + repo + " " + restored);
-    try (Scratch scratch = Scratch.in(Posix.bytes(work))) {
-      History forRestore = History.open(r, scratch);
-      RestoreReport report = new Restorer(forRestore, first, false).restore(RelPath.ROOT, Posix.bytes(restored));
-      say("restored " + report.entries() + " entries, " + report.bytes() + " bytes");
+    SessionTime last = h.current();
+    List<String> changes = changes(h, first, last);
+    if (!noMount && showMounted(work, repos, first, last, changes)) {
+      return ExitCode.OK;
     }
-    say("\nWhat changed between day 1 and day 3:");
-    for (String line : changes(h, first, h.current())) {
-      say("  " + line);
-    }
-    say("\nnotes.txt on day 1 (restored by Rewind):");
-    System.out.print(Files.readString(restored.resolve("notes.txt")));
-    say("notes.txt today:");
-    System.out.print(Files.readString(source.resolve("notes.txt")));
+    showRestored(work, repo, r, first, last, changes);
     return ExitCode.OK;
   }
 
+  /** Mounts the history, shows it, waits for Enter; false when this machine cannot mount. */
+  private boolean showMounted(Path work, Path repos, SessionTime first, SessionTime last, List<String> changes)
+      throws IOException, InterruptedException {
+    Path mp = work.resolve("backups");
+    Files.createDirectories(mp);
+    say("\n$ rewind mount " + repos + " " + mp);
+    MountLauncher launcher = new MountLauncher(MountOptions.parse(List.of()), List.of(), repos, mp);
+    MountLauncher.Attached mount;
+    try {
+      mount = launcher.attached();
+    } catch (IOException e) {
+      say("rewind: note: cannot mount here (" + e.getMessage() + "); showing a restore instead");
+      return false;
+    }
+    try (mount) {
+      Path host = mp.resolve(HOST);
+      String firstDay = day(first);
+      run("ls", "-l", host.toString());
+      run("ls", "-l", "--time-style=long-iso", host.resolve(firstDay).toString());
+      say("\nWhat changed between " + firstDay + " and " + day(last) + ":");
+      print(changes);
+      say("\n$ cat " + host.resolve(firstDay).resolve(SampleTree.NOTES));
+      if (Files.isRegularFile(host.resolve(firstDay).resolve(SampleTree.NOTES))) {
+        System.out.print(Files.readString(host.resolve(firstDay).resolve(SampleTree.NOTES)));
+      }
+      say("\nThe history is mounted at " + mp + " (read-only; restore with cp -a).");
+      say("Press Enter to unmount (Ctrl-C unmounts too).");
+      System.out.flush();
+      new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    }
+    say("unmounted " + mp);
+    return true;
+  }
+
+  private void showRestored(Path work, Path repo, Repository r, SessionTime first, SessionTime last, List<String> changes)
+      throws IOException {
+    Path restored = work.resolve("restored-day1");
+    say("\n$ rewind restore --at " + first.spelling() + " " + repo + " " + restored);
+    try (Scratch scratch = Scratch.in(Posix.bytes(work))) {
+      RestoreReport report = new Restorer(History.open(r, scratch), first, false).restore(RelPath.ROOT, Posix.bytes(restored));
+      say("restored " + report.entries() + " entries, " + report.bytes() + " bytes");
+    }
+    say("\nWhat changed between " + day(first) + " and " + day(last) + ":");
+    print(changes);
+    if (Files.isRegularFile(restored.resolve(SampleTree.NOTES))) {
+      say("\n" + SampleTree.NOTES + " on day 1 (restored by Rewind):");
+      System.out.print(Files.readString(restored.resolve(SampleTree.NOTES)));
+    }
+  }
+
+  /** The name of a session's day directory in the mount (local time, as the mount's default). */
+  private static String day(SessionTime t) {
+    return java.time.Instant.ofEpochSecond(t.epochSecond()).atZone(java.time.ZoneId.systemDefault()).toLocalDate().toString();
+  }
+
+  private static void print(List<String> changes) {
+    if (changes.isEmpty()) {
+      say("  (nothing)");
+    }
+    for (String line : changes) {
+      say("  " + line);
+    }
+  }
+
+  /** Runs a command for the reader to see, with its output on ours. */
+  private static void run(String... cmd) throws IOException, InterruptedException {
+    say("\n$ " + String.join(" ", cmd));
+    System.out.flush();
+    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("'" + String.join(" ", cmd) + "' did not finish within 60 s");
+    }
+  }
+
   private static void recreate(Path work) throws IOException {
-    if (Files.exists(work.resolve("repo/rdiff-backup-data")) || Files.exists(work.resolve("source"))) {
+    if (Files.exists(work.resolve("repos/" + HOST + "/rdiff-backup-data")) || Files.exists(work.resolve("source"))) {
       try (var walk = Files.walk(work)) {
         for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
           Files.delete(p);
         }
       }
     } else if (Files.exists(work) && Files.list(work).findAny().isPresent()) {
+      // a directory of the user's: never delete what the demo did not make
       throw new IOException("'" + work + "' exists and is not a previous demo directory; use --dir");
     }
     Files.createDirectories(work);
-  }
-
-  private static void writeDay1(Path s) throws IOException {
-    Files.createDirectories(s.resolve("docs"));
-    Files.writeString(s.resolve("notes.txt"), "Day 1: the server was installed.\n");
-    Files.writeString(s.resolve("docs/plan.md"), "# Plan\n- install\n");
-    Files.write(s.resolve("docs/big.bin"), pseudoRandom(3 << 20, 1));
-    Files.writeString(s.resolve("will-vanish.txt"), "only on day 1\n");
-    Files.createSymbolicLink(s.resolve("latest-notes"), Path.of("notes.txt"));
-  }
-
-  private static void writeDay2(Path s) throws IOException {
-    Files.writeString(s.resolve("notes.txt"), "Day 2: backups were configured.\n", java.nio.file.StandardOpenOption.APPEND);
-    byte[] big = Files.readAllBytes(s.resolve("docs/big.bin"));
-    System.arraycopy("edited on day 2".getBytes(StandardCharsets.US_ASCII), 0, big, 1 << 20, 15);
-    Files.write(s.resolve("docs/big.bin"), big);
-    Files.delete(s.resolve("will-vanish.txt"));
-  }
-
-  private static void writeDay3(Path s) throws IOException {
-    Files.writeString(s.resolve("notes.txt"), "Day 3: someone rewrote the notes.\n");
-    Files.writeString(s.resolve("docs/new-on-day3.txt"), "new\n");
-  }
-
-  private static byte[] pseudoRandom(int size, long seed) {
-    byte[] b = new byte[size];
-    new java.util.Random(seed).nextBytes(b);
-    return b;
   }
 
   private static void backup(Path source, Path repo, long time) throws IOException {

@@ -49,18 +49,7 @@ final class MountLauncher {
   /** Serves in a child JVM until it ends; returns its exit code. */
   int foreground() throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command("--exit-with-parent")).inheritIO().start();
-    Thread hook = new Thread(() -> {
-      if (p.isAlive()) {
-        p.destroy(); // SIGTERM: the child unmounts
-        try {
-          if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }, "rewind-mount-stop");
+    Thread hook = new Thread(() -> stop(p), "rewind-mount-stop"); // SIGTERM: the child unmounts
     Runtime.getRuntime().addShutdownHook(hook);
     int rc = p.waitFor();
     try {
@@ -69,6 +58,74 @@ final class MountLauncher {
       // already shutting down: the hook runs anyway
     }
     return rc;
+  }
+
+  /**
+   * Starts a child that serves the mount for as long as this JVM lives (or until closed) and
+   * returns once the mount is up; its messages go to this process's stderr. For callers that
+   * show the mount and then take it down, like {@code rewind demo}.
+   *
+   * @throws IOException when the mount does not come up, with the child's reason
+   */
+  Attached attached() throws IOException, InterruptedException {
+    List<String> cmd = command("--notify-ready", "--exit-with-parent");
+    Process p = new ProcessBuilder(cmd)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    List<String> said = new ArrayList<>();
+    CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> awaitReady(p, said));
+    boolean up;
+    try {
+      up = ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      up = false;
+    }
+    if (!up) {
+      stop(p);
+      String reason = said.stream().filter(l -> l.startsWith("rewind: error:")).findFirst()
+          .map(l -> l.substring("rewind: error:".length()).trim()).orElse("the mount did not come up");
+      throw new IOException(reason);
+    }
+    return new Attached(p);
+  }
+
+  /** A mount served by a child of this JVM; closing it (or this JVM ending) unmounts. */
+  static final class Attached implements AutoCloseable {
+    private final Process child;
+    private final Thread hook;
+
+    private Attached(Process child) {
+      this.child = child;
+      this.hook = new Thread(() -> stop(child), "rewind-mount-stop");
+      Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C unmounts too
+    }
+
+    @Override
+    public void close() {
+      stop(child);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook runs anyway
+      }
+    }
+  }
+
+  /** SIGTERM (the child unmounts and exits), then, after 30 s, SIGKILL. */
+  private static void stop(Process p) {
+    if (!p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Starts a detached child and returns once it reports the mount is up. */
@@ -149,7 +206,7 @@ final class MountLauncher {
   }
 
   /** {@code java ... dev.rewind.cli.Main mount --serve FLAG -o ... ROOT MOUNTPOINT}. */
-  private List<String> command(String flag) {
+  private List<String> command(String... flags) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -160,7 +217,8 @@ final class MountLauncher {
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add(Main.class.getName());
-    cmd.addAll(List.of("mount", "--serve", flag));
+    cmd.addAll(List.of("mount", "--serve"));
+    cmd.addAll(List.of(flags));
     for (String o : rawOptions) {
       cmd.add("-o");
       cmd.add(o);

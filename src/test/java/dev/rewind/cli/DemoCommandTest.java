@@ -15,7 +15,7 @@ class DemoCommandTest {
   @Test
   void demo_threeDays_restoresDayOneAsItWas() throws Exception {
     Path dir = tmp.resolve("demo");
-    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--dir", dir.toString()));
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--no-mount", "--dir", dir.toString()));
     Path day1 = dir.resolve("restored-day1");
     assertEquals("Day 1: the server was installed.\n", Files.readString(day1.resolve("notes.txt")));
     assertTrue(Files.exists(day1.resolve("will-vanish.txt")));
@@ -26,14 +26,14 @@ class DemoCommandTest {
   @Test
   void demo_runTwice_startsOver() throws Exception {
     Path dir = tmp.resolve("demo");
-    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--dir", dir.toString()));
-    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--dir", dir.toString()));
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--no-mount", "--dir", dir.toString()));
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--no-mount", "--dir", dir.toString()));
   }
 
   @Test
   void demo_foreignNonEmptyDirectory_refused() throws Exception {
     Files.writeString(tmp.resolve("precious.txt"), "keep me");
-    assertEquals(ExitCode.ERROR, Main.run("demo", "--dir", tmp.toString()));
+    assertEquals(ExitCode.ERROR, Main.run("demo", "--no-mount", "--dir", tmp.toString()));
     assertEquals("keep me", Files.readString(tmp.resolve("precious.txt")));
   }
 }
