@@ -36,4 +36,17 @@ class DemoCommandTest {
     assertEquals(ExitCode.ERROR, Main.run("demo", "--no-mount", "--dir", tmp.toString()));
     assertEquals("keep me", Files.readString(tmp.resolve("precious.txt")));
   }
+
+  @Test
+  void demo_givenSource_backedUpAndLeftAsItWas() throws Exception {
+    Path mine = tmp.resolve("mine");
+    Files.createDirectories(mine.resolve("etc"));
+    Files.writeString(mine.resolve("etc/hosts"), "127.0.0.1 localhost\n");
+    Path dir = tmp.resolve("demo");
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--no-mount", "--source", mine.toString(),
+        "--dir", dir.toString()));
+    assertEquals("127.0.0.1 localhost\n", Files.readString(dir.resolve("restored-day1/etc/hosts")));
+    assertEquals("127.0.0.1 localhost\n", Files.readString(mine.resolve("etc/hosts")));
+    assertFalse(Files.exists(mine.resolve("notes.txt")), "the sample's changes are not made to a given directory");
+  }
 }
