@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RewindJar;
+import dev.rewind.testing.RewindMount;
 import dev.rewind.testing.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --uninstall} removes exactly that and keeps configuration, key, repositories and user;
  * that the installed launcher runs Rewind and the installed units pass {@code systemd-analyze}.
  */
+@ExtendWith(RewindMount.Cleanup.class)
 class InstallerIT {
   private static final Path PROJECT = Path.of(System.getProperty("user.dir")).toAbsolutePath();
   private static final Path SCRIPT = PROJECT.resolve("mount-scripts/install");
@@ -69,7 +72,7 @@ class InstallerIT {
     assertEquals(before, snapshot(), "the second run changed something");
 
     Proc.Result help = Proc.run(List.of(root.resolve("usr/local/bin/rewind").toString(), "--help"), null,
-        Map.of("PATH", Path.of(System.getProperty("java.home"), "bin") + ":/usr/bin:/bin"), Duration.ofSeconds(60));
+        Map.of("PATH", javaBin() + ":/usr/bin:/bin"), Duration.ofSeconds(60));
     assertEquals(0, help.exitCode(), help.stderr());
     assertTrue(help.out().startsWith("Usage: rewind"), help.out());
 
@@ -105,6 +108,33 @@ class InstallerIT {
 
     Proc.Result again = install("--uninstall").expect(0);
     assertTrue(again.out().startsWith("install: nothing to remove in " + root + "\n"), again.out());
+  }
+
+  @Test
+  void installedLauncherBacksUp_andTheInstalledMountHelperMountsWithBackupsMountsOptions() throws IOException {
+    Tools.require("fusermount", "mount");
+    install().expect(0);
+    Path src = Files.createDirectories(tmp.resolve("web1/etc"));
+    Files.writeString(src.resolve("hostname"), "web1\n");
+    Map<String, String> env = Map.of("PATH", javaBin() + ":/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C.UTF-8",
+        "REWIND_JAR", root.resolve("usr/local/lib/rewind/rewind.jar").toString());
+    Proc.run(List.of(root.resolve("usr/local/bin/rewind").toString(), "backup", src.getParent().toString(),
+        root.resolve("srv/rewind/web1").toString()), null, env, Duration.ofSeconds(120)).expect(0);
+
+    UnitFile unit = UnitFile.read(root.resolve("etc/systemd/system/backups.mount"));
+    assertEquals("fuse.rewind", unit.one("Mount", "Type"), "mount(8) runs /sbin/mount.fuse.rewind");
+    Path mnt = Files.createDirectories(tmp.resolve("backups"));
+    RewindMount.adopt(mnt);
+    try {
+      // what mount(8) runs for the unit: the helper with What=, Where= and -o Options=
+      String options = unit.one("Mount", "Options") + ",log=" + tmp.resolve("mount.log");
+      Proc.run(List.of(root.resolve("usr/local/sbin/mount.rewind").toString(),
+          root + unit.one("Mount", "What"), mnt.toString(), "-o", options), null, env, Duration.ofSeconds(120)).expect(0);
+      assertEquals("web1\n", Files.readString(mnt.resolve("web1/latest/etc/hostname")));
+    } finally {
+      RewindMount.unmount(mnt);
+    }
+    assertFalse(RewindMount.isMounted(mnt));
   }
 
   @Test
@@ -206,6 +236,10 @@ class InstallerIT {
       }
     }
     return out;
+  }
+
+  private static Path javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin");
   }
 
   private static String mode(Path p) throws IOException {
