@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +37,7 @@ public final class RewindConfig {
   /** Reads and checks {@code dir}; {@code localHostname} gives the default {@code mail_from}. */
   public static RewindConfig load(Path dir, String localHostname) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new NoSuchFileException(dir.toString(), null, "configuration directory not found");
+      throw new ConfigException(dir, 0, "no such configuration directory (give --config DIR or set REWIND_CONFIG)");
     }
     GlobalConfig global = GlobalConfig.read(dir, localHostname);
     Map<String, HostConfig> hosts = new TreeMap<>();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -220,6 +219,7 @@ class RewindConfigTest {
   @Test
   void missingDirectory_isNamed() {
     Path missing = dir.resolve("nope");
-    assertEquals(missing.toString(), assertThrows(NoSuchFileException.class, () -> RewindConfig.load(missing, "h")).getFile());
+    assertEquals(missing + ": no such configuration directory (give --config DIR or set REWIND_CONFIG)",
+        assertThrows(ConfigException.class, () -> RewindConfig.load(missing, "h")).getMessage());
   }
 }

@@ -17,9 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -203,6 +205,28 @@ class PullIT {
     assertEquals(1, r.exitCode());
     assertEquals("rewind: error: unknown host 'web9': there is no " + conf.resolve("hosts.d/web9.conf")
         + " (known: alpha, beta, gamma)\n", r.stderr());
+  }
+
+  @Test
+  void rewindConfigVariable_namesTheDirectory_andConfigOptionWinsOverIt() {
+    List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dfile.encoding=ISO-8859-1", "-jar", RewindJar.jar().toString(), "--current-time", Long.toString(T1));
+    List<String> viaEnv = new ArrayList<>(java);
+    viaEnv.addAll(List.of("pull", "alpha"));
+    Proc.Result r = Proc.run(viaEnv, null, Map.of("TZ", TZ, "REWIND_CONFIG", conf.toString()), Duration.ofSeconds(120));
+    assertEquals(0, r.exitCode(), r.out() + r.stderr());
+    assertTrue(r.out().endsWith("1 host: 1 ok, 0 failed\n"), r.out());
+
+    Path missing = work.resolve("missing");
+    r = Proc.run(viaEnv, null, Map.of("TZ", TZ, "REWIND_CONFIG", missing.toString()), Duration.ofSeconds(120));
+    assertEquals(1, r.exitCode());
+    assertEquals("rewind: error: " + missing + ": no such configuration directory (give --config DIR or set"
+        + " REWIND_CONFIG)\n", r.stderr());
+
+    List<String> withOption = new ArrayList<>(java);
+    withOption.addAll(List.of("--config", conf.toString(), "pull", "beta"));
+    r = Proc.run(withOption, null, Map.of("TZ", TZ, "REWIND_CONFIG", missing.toString()), Duration.ofSeconds(120));
+    assertEquals(0, r.exitCode(), r.out() + r.stderr());
   }
 
   private void assertState(String host, long attempt, OptionalLong success, String result, String error) throws IOException {
