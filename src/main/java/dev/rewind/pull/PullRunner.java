@@ -24,6 +24,8 @@ import java.util.function.Function;
  * Pulls many hosts, at most {@code parallel} at once. Each host is isolated: whatever goes wrong
  * with one (unreachable, bad path, repository locked by another backup, a bug) becomes its
  * FAILED result and the others go on. Every attempt is recorded in the host's state file.
+ * Retention runs only after a session without file errors: a partial session keeps the older
+ * ones, which may hold the files it could not read.
  */
 public final class PullRunner {
   static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIR =

@@ -124,6 +124,34 @@ class PullRunnerTest {
   }
 
   @Test
+  void unreadableFile_makesThePullPartial_andSkipsRetention() throws IOException {
+    HostConfig h = host("h", "local", work.resolve("src/h").toString(), "1D");
+    TreeBuilder tree = TreeBuilder.at(work.resolve("src/h"), T1 - 100).file("a", "one").file("b", "bee");
+    runner(T1).run(List.of(h), log::add);
+    tree.clock(T1).write("a", "second");
+    SourceOpener local = SourceOpener.localOr(SourceOpener.NO_SFTP);
+    SourceOpener failingA = (host, root) -> new Counted(local.open(host, root), new AtomicInteger()) {
+      @Override
+      public InputStream open(RelPath path) throws IOException {
+        if (path.equals(RelPath.of("a"))) {
+          throw new IOException("cannot read a: injected");
+        }
+        return super.open(path);
+      }
+    };
+    HostResult r = runner(T1 + 3 * 86400, 1, failingA).run(List.of(h), log::add).get(0);
+    assertEquals(HostResult.Outcome.PARTIAL, r.outcome(), r.line());
+    assertTrue(r.line().startsWith("h: partial, session "), r.line());
+    assertTrue(r.message().startsWith("1 file failed, first: ") && r.message().contains("injected"), r.message());
+    assertEquals(0, r.removedSessions(), "no retention after a partial session");
+    PullState s = PullState.readOrNull(work.resolve("state/h.state"));
+    assertEquals("partial", s.lastResult());
+    assertEquals(r.message(), s.lastError());
+    assertEquals(OptionalLong.of(T1 + 3 * 86400), s.lastSuccess(), "a partial session is a session");
+    assertEquals("2 hosts: 0 ok, 1 partial, 1 failed", PullRunner.summary(List.of(r, HostResult.failed("x", r.elapsed(), "e"))));
+  }
+
+  @Test
   void parallel_boundsHowManyHostsRunAtOnce() throws IOException {
     assertEquals(2, maxConcurrent(2, 5));
     assertEquals(1, maxConcurrent(1, 3));
@@ -154,7 +182,15 @@ class PullRunnerTest {
   }
 
   /** A tree that counts itself closed. */
-  private record Counted(SourceTree tree, AtomicInteger open) implements SourceTree {
+  private static class Counted implements SourceTree {
+    private final SourceTree tree;
+    private final AtomicInteger open;
+
+    Counted(SourceTree tree, AtomicInteger open) {
+      this.tree = tree;
+      this.open = open;
+    }
+
     @Override
     public String describe() {
       return tree.describe();
