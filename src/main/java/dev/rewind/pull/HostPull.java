@@ -23,9 +23,12 @@ final class HostPull {
   private final HostConfig host;
   private final PullRunner.Settings settings;
 
-  HostPull(HostConfig host, PullRunner.Settings settings) {
+  private final Progress progress;
+
+  HostPull(HostConfig host, PullRunner.Settings settings, Progress progress) {
     this.host = host;
     this.settings = settings;
+    this.progress = progress;
   }
 
   /** Runs the pull; an exception means no session was written. */
@@ -36,7 +39,7 @@ final class HostPull {
     BackupOptions options = new BackupOptions(settings.now(), settings.zone(), selection.selection(), false, true);
     BackupSession.Result session;
     try (SourceTree tree = settings.opener().open(host, Posix.display(selection.root()))) {
-      session = BackupSession.run(tree, selection.matchPath(), repoRoot, options, Progress.NONE);
+      session = BackupSession.run(tree, selection.matchPath(), repoRoot, options, progress);
     }
     String problem = session.errors().isEmpty() ? ""
         : session.errors().size() + (session.errors().size() == 1 ? " file" : " files") + " failed, first: "

@@ -99,7 +99,7 @@ public final class PullRunner {
     log.accept(host.name() + ": started, " + String.join(" ", host.paths()) + " -> " + host.repository());
     HostResult result;
     try {
-      result = new HostPull(host, settings).run(start);
+      result = new HostPull(host, settings, new ProgressLog(host.name(), log, System::nanoTime)).run(start);
     } catch (Exception e) { // anything, so that one host never stops the others
       result = HostResult.failed(host.name(), Duration.ofNanos(System.nanoTime() - start), settings.describe().apply(e));
     }
