@@ -36,6 +36,11 @@ public final class SessionStats {
     return changedFiles + newFiles + deletedFiles;
   }
 
+  /** Bytes of the new and changed files (their size in the source). */
+  public long changedBytes() {
+    return newFileSize + changedSourceSize;
+  }
+
   /** The {@code session_statistics.<T>.data} text. */
   byte[] render(long startTime, double endTime) {
     StringBuilder s = new StringBuilder();

@@ -4,6 +4,7 @@ import dev.rewind.backup.BackupOptions;
 import dev.rewind.backup.BackupSession;
 import dev.rewind.backup.Progress;
 import dev.rewind.backup.Selection;
+import dev.rewind.backup.SourceSelection;
 import dev.rewind.posix.Posix;
 import dev.rewind.source.local.LocalTree;
 import java.io.IOException;
@@ -56,31 +57,20 @@ final class BackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    byte[] sourceRoot = Posix.bytes(Path.of(source));
-    byte[] repoRoot = Posix.bytes(Path.of(repo));
-    // Like rdiff-backup, globs match the source path as given (normalized), so that a relative
-    // SOURCE_DIR takes relative globs.
-    String matchPath = Path.of(source).normalize().toString();
-    matchPath = matchPath.isEmpty() ? "." : matchPath;
     List<Selection.Rule> rules = new ArrayList<>();
-    String repoPath = Posix.display(repoRoot);
-    String sourcePath = Posix.display(sourceRoot);
-    String sourceDir = sourcePath.endsWith("/") ? sourcePath : sourcePath + "/";
-    if ((repoPath + "/").startsWith(sourceDir)) { // never back up the repository into itself
-      String below = (repoPath + "/").substring(sourceDir.length()).replaceAll("/$", "");
-      String glob = below.isEmpty() ? matchPath : matchPath.endsWith("/") ? matchPath + below : matchPath + "/" + below;
-      rules.add(Selection.Rule.of(false, glob.replaceAll("([*?\\[\\\\])", "\\\\$1"))); // quoted: a path, not a glob
-    }
     for (SelectionOption o : selection) {
       rules.add(o.include != null ? Selection.Rule.of(true, o.include) : Selection.Rule.of(false, o.exclude));
     }
-    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), new Selection(rules),
+    // never back up the repository into itself
+    SourceSelection chosen = SourceSelection.of(source, List.of(repo), rules);
+    byte[] repoRoot = Posix.bytes(Path.of(repo));
+    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), chosen.selection(),
         excludeOtherFilesystems, !noCompression);
     ProgressLine line = new ProgressLine(System.console() != null);
     long start = System.nanoTime();
     BackupSession.Result result;
-    try (LocalTree tree = new LocalTree(sourceRoot)) {
-      result = BackupSession.run(tree, Posix.bytes(matchPath), repoRoot, options, line);
+    try (LocalTree tree = new LocalTree(chosen.root())) {
+      result = BackupSession.run(tree, chosen.matchPath(), repoRoot, options, line);
     } finally {
       line.finish();
     }

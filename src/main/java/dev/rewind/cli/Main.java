@@ -1,7 +1,9 @@
 package dev.rewind.cli;
 
+import dev.rewind.config.RewindConfig;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = "Backups in the rdiff-backup 2.x repository format, with history you can mount.",
     subcommands = {BackupCommand.class, ListCommand.class, RestoreCommand.class, RegressCommand.class, MountCommand.class,
-        RemoveCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        RemoveCommand.class, VerifyCommand.class, PullCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = "--current-time", paramLabel = "SECONDS",
       description = "Pretend the current time is this many seconds since the epoch (as rdiff-backup's option).")
@@ -22,6 +24,19 @@ public final class Main implements Runnable {
   /** The current time in epoch seconds: {@code --current-time} or the clock. */
   long now() {
     return currentTime != null ? currentTime : System.currentTimeMillis() / 1000;
+  }
+
+  @Option(names = "--config", paramLabel = "DIR",
+      description = "The configuration directory of 'pull' (default: $REWIND_CONFIG, else /etc/rewind).")
+  Path config;
+
+  /** {@code --config}, else {@code $REWIND_CONFIG}, else {@code /etc/rewind}. */
+  Path configDir() {
+    if (config != null) {
+      return config;
+    }
+    String env = System.getenv("REWIND_CONFIG");
+    return env == null || env.isEmpty() ? RewindConfig.DEFAULT_DIR : Path.of(env);
   }
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
