@@ -5,7 +5,10 @@ import dev.rewind.backup.BackupSession;
 import dev.rewind.backup.Progress;
 import dev.rewind.backup.Selection;
 import dev.rewind.posix.Posix;
+import dev.rewind.source.SourceTree;
 import dev.rewind.source.local.LocalTree;
+import dev.rewind.source.sftp.SftpAddress;
+import dev.rewind.source.sftp.SftpTree;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -18,7 +21,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code rewind backup [--include GLOB|--exclude GLOB]... SOURCE_DIR REPO}. */
+/**
+ * {@code rewind backup [--include GLOB|--exclude GLOB]... SOURCE REPO}, SOURCE a local directory
+ * or a remote one ({@code sftp://USER@HOST[:PORT]/PATH} or {@code USER@HOST::/PATH}).
+ */
 @Command(name = "backup", mixinStandardHelpOptions = true,
     description = {"Back up a directory into a repository (created on the first run).",
         "The repository stays readable and writable by rdiff-backup 2.x."})
@@ -48,7 +54,16 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--print-statistics", description = "Print the session statistics at the end (always on a terminal).")
   boolean printStatistics;
 
-  @Parameters(index = "0", paramLabel = "SOURCE_DIR", description = "The directory to back up.")
+  @Option(names = "--ssh-key", paramLabel = "FILE",
+      description = "Private key for a remote SOURCE (default: ${REWIND_CONFIG:-/etc/rewind}/id_ed25519).")
+  Path sshKey;
+
+  @Option(names = "--known-hosts", paramLabel = "FILE",
+      description = "Trusted host keys for a remote SOURCE (default: ${REWIND_CONFIG:-/etc/rewind}/known_hosts; add with 'rewind trust').")
+  Path knownHosts;
+
+  @Parameters(index = "0", paramLabel = "SOURCE",
+      description = "The directory to back up: a local path, sftp://USER@HOST[:PORT]/PATH or USER@HOST::/PATH.")
   String source;
 
   @Parameters(index = "1", paramLabel = "REPO", description = "The repository directory.")
@@ -56,6 +71,13 @@ final class BackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (SftpAddress.looksRemote(source)) {
+      SftpAddress address = SftpAddress.parse(source);
+      Path key = sshKey != null ? sshKey : TrustCommand.defaultKey();
+      Path hosts = knownHosts != null ? knownHosts : TrustCommand.defaultKnownHosts();
+      // globs match the remote path, as with rdiff-backup's remote sources
+      return run(() -> SftpTree.open(address, key, hosts), address.path(), Posix.bytes(Path.of(repo)), List.of());
+    }
     byte[] sourceRoot = Posix.bytes(Path.of(source));
     byte[] repoRoot = Posix.bytes(Path.of(repo));
     // Like rdiff-backup, globs match the source path as given (normalized), so that a relative
@@ -71,6 +93,17 @@ final class BackupCommand implements Callable<Integer> {
       String glob = below.isEmpty() ? matchPath : matchPath.endsWith("/") ? matchPath + below : matchPath + "/" + below;
       rules.add(Selection.Rule.of(false, glob.replaceAll("([*?\\[\\\\])", "\\\\$1"))); // quoted: a path, not a glob
     }
+    byte[] localRoot = sourceRoot;
+    return run(() -> new LocalTree(localRoot), Posix.bytes(matchPath), repoRoot, rules);
+  }
+
+  /** Opens the source tree; for a remote one this connects. */
+  private interface TreeOpener {
+    SourceTree open() throws IOException;
+  }
+
+  private Integer run(TreeOpener opener, byte[] matchRoot, byte[] repoRoot, List<Selection.Rule> first) throws IOException {
+    List<Selection.Rule> rules = new ArrayList<>(first);
     for (SelectionOption o : selection) {
       rules.add(o.include != null ? Selection.Rule.of(true, o.include) : Selection.Rule.of(false, o.exclude));
     }
@@ -79,8 +112,8 @@ final class BackupCommand implements Callable<Integer> {
     ProgressLine line = new ProgressLine(System.console() != null);
     long start = System.nanoTime();
     BackupSession.Result result;
-    try (LocalTree tree = new LocalTree(sourceRoot)) {
-      result = BackupSession.run(tree, Posix.bytes(matchPath), repoRoot, options, line);
+    try (SourceTree tree = opener.open()) {
+      result = BackupSession.run(tree, matchRoot, repoRoot, options, line);
     } finally {
       line.finish();
     }

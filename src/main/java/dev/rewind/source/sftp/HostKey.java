@@ -18,6 +18,15 @@ public record HostKey(String type, String base64) {
     return new HostKey(KeyType.fromKey(key).toString(), Base64.getEncoder().encodeToString(blob));
   }
 
+  /** The key itself, for SSHJ's known_hosts check. */
+  PublicKey publicKey() throws java.io.IOException {
+    try {
+      return new Buffer.PlainBuffer(Base64.getDecoder().decode(base64)).readPublicKey();
+    } catch (Buffer.BufferException | IllegalArgumentException e) {
+      throw new java.io.IOException("malformed " + type + " host key", e);
+    }
+  }
+
   /** OpenSSH's fingerprint, {@code SHA256:} and the unpadded base64 of the key's SHA-256. */
   public String fingerprint() {
     try {

@@ -44,9 +44,44 @@ public final class KnownHosts {
     return new Verifier(content());
   }
 
-  /** The key types recorded for {@code host} (empty when none). */
-  public List<String> recordedTypes(String host, int port) throws IOException {
-    return new OpenSSHKnownHosts(new StringReader(content())).findExistingAlgorithms(host, port);
+  /** What this file says about {@code key} for {@code host}. */
+  public enum Status { TRUSTED, UNKNOWN, CHANGED }
+
+  public Status check(String host, int port, HostKey key) throws IOException {
+    Verifier v = verifier();
+    if (v.verify(host, port, key.publicKey())) {
+      return Status.TRUSTED;
+    }
+    return v.findExistingAlgorithms(host, port).isEmpty() ? Status.UNKNOWN : Status.CHANGED;
+  }
+
+  /**
+   * The key {@code host} offers, fetched with an SSH handshake and nothing else (no login);
+   * nothing is checked or recorded.
+   */
+  public static HostKey scan(String host, int port) throws IOException {
+    HostKey[] seen = new HostKey[1];
+    try (net.schmizz.sshj.SSHClient ssh = new net.schmizz.sshj.SSHClient()) {
+      ssh.setConnectTimeout(15_000);
+      ssh.addHostKeyVerifier(new HostKeyVerifier() {
+        @Override
+        public boolean verify(String h, int p, PublicKey key) {
+          seen[0] = HostKey.of(key);
+          return true; // only to read the key: the connection is closed right away
+        }
+
+        @Override
+        public List<String> findExistingAlgorithms(String h, int p) {
+          return List.of();
+        }
+      });
+      ssh.connect(host, port);
+    } catch (IOException e) {
+      if (seen[0] == null) {
+        throw new IOException("cannot get the host key of " + host + " port " + port + ": " + SftpConnection.message(e), e);
+      }
+    }
+    return seen[0];
   }
 
   /**

@@ -62,7 +62,7 @@ final class SftpConnection implements Closeable {
 
   /** Connects, checks the host key against {@code knownHosts}, logs in with {@code privateKey} only. */
   static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts) throws IOException {
-    SSHClient ssh = new SSHClient();
+    SSHClient ssh = new SSHClient(config());
     boolean done = false;
     try {
       ssh.setRemoteCharset(NAMES);
@@ -88,6 +88,34 @@ final class SftpConnection implements Closeable {
         closeQuietly(ssh);
       }
     }
+  }
+
+  static {
+    // SSHJ registers BouncyCastle and then takes every cipher and MAC from it, in plain Java.
+    // The JDK's own provider runs AES-GCM with the CPU's AES instructions: measured on this
+    // project's VMs, reads of one file went from ~35 MB/s to 50-100 MB/s. The JDK has every
+    // algorithm the OpenSSH key formats Rewind uses need (Ed25519, ECDSA, RSA). The delta code
+    // uses BouncyCastle's digests directly and is not affected.
+    net.schmizz.sshj.common.SecurityUtils.setRegisterBouncyCastle(false);
+    net.schmizz.sshj.common.SecurityUtils.setSecurityProvider(null);
+  }
+
+  /**
+   * SSHJ's defaults with AES-GCM preferred (see the static block); SSHJ's first choice,
+   * chacha20-poly1305, runs in plain Java. Override with {@code -Drewind.ssh.ciphers=name,name}.
+   */
+  private static net.schmizz.sshj.Config config() {
+    net.schmizz.sshj.DefaultConfig config = new net.schmizz.sshj.DefaultConfig();
+    List<String> preferred = List.of(System.getProperty("rewind.ssh.ciphers",
+        "aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr").split(","));
+    List<net.schmizz.sshj.common.Factory.Named<net.schmizz.sshj.transport.cipher.Cipher>> ciphers =
+        new ArrayList<>(config.getCipherFactories());
+    ciphers.sort(java.util.Comparator.comparingInt(f -> {
+      int i = preferred.indexOf(f.getName());
+      return i < 0 ? preferred.size() : i;
+    }));
+    config.setCipherFactories(ciphers);
+    return config;
   }
 
   private static void connect(SSHClient ssh, SftpAddress a, KnownHosts.Verifier verifier) throws IOException {

@@ -12,6 +12,6 @@ public final class SftpConnectionLostException extends UncheckedIOException {
   private static final long serialVersionUID = 1L;
 
   SftpConnectionLostException(String message, IOException cause) {
-    super(message, cause);
+    super(message, new IOException(message, cause)); // the cause carries the message to one-line reporters
   }
 }

@@ -21,13 +21,16 @@ import net.schmizz.sshj.sftp.FileMode;
  * source. See the package documentation for what SFTP carries and what it does not.
  *
  * <p>Holds a few SSH connections to the host: the walk (list, stat, readlink) uses the first;
- * {@link #open} spreads files over all of them, so that several files are read at once, each
+ * {@link #open} spreads files over the others, so that several files are read at once, each
  * with several read requests in flight. Thread-safe. A broken connection makes every later call
  * throw {@link SftpConnectionLostException}.
  */
 public final class SftpTree implements SourceTree {
-  /** Connections per host: the backup's writers read up to four files at once. */
-  public static final int DEFAULT_CONNECTIONS = 3;
+  /**
+   * Connections per host: one for the walk (so that listing never waits behind file data) and
+   * three for reading files, which the backup's writers do up to four at a time.
+   */
+  public static final int DEFAULT_CONNECTIONS = 4;
 
   private final SftpAddress address;
   private final byte[] root;
@@ -118,7 +121,7 @@ public final class SftpTree implements SourceTree {
   @Override
   public InputStream open(RelPath path) throws IOException {
     byte[] abs = path.under(root);
-    SftpConnection c = connections.get(Math.floorMod(nextReader.getAndIncrement(), connections.size()));
+    SftpConnection c = reader();
     FileAttributes attrs = c.lstat(abs);
     FileType type = type(attrs);
     if (type != FileType.REGULAR) {
@@ -134,6 +137,15 @@ public final class SftpTree implements SourceTree {
 
   private SftpConnection walker() {
     return connections.get(0);
+  }
+
+  /** The next connection for a file read: round robin over all but the walker's (if there are others). */
+  private SftpConnection reader() {
+    int readers = connections.size() - 1;
+    if (readers == 0) {
+      return connections.get(0);
+    }
+    return connections.get(1 + Math.floorMod(nextReader.getAndIncrement(), readers));
   }
 
   /** {@code '/remote/path' on host}, for messages. */
