@@ -111,6 +111,22 @@ class SftpTreeIT {
     }
   }
 
+  /** Why the connection sets ISO-8859-1: SSHJ's default turns the name into one that does not exist. */
+  @Test
+  void sshjDefaultCharset_nonUtf8Name_mangledAndUnopenable() throws IOException {
+    try (net.schmizz.sshj.SSHClient ssh = new net.schmizz.sshj.SSHClient()) {
+      ssh.addHostKeyVerifier(new net.schmizz.sshj.transport.verification.OpenSSHKnownHosts(target.knownHosts().toFile()));
+      ssh.connect(target.host(), target.port());
+      ssh.authPublickey(SshTarget.USER, ssh.loadKeys(target.clientKey().toString()));
+      try (net.schmizz.sshj.sftp.SFTPClient sftp = ssh.newSFTPClient()) {
+        String seen = sftp.ls(src.toString()).stream().map(net.schmizz.sshj.sftp.RemoteResourceInfo::getName)
+            .filter(n -> n.startsWith("raw")).findFirst().orElseThrow();
+        assertTrue(seen.contains("\ufffd"), "SSHJ's UTF-8 default replaced the bytes: " + seen);
+        assertThrows(net.schmizz.sshj.sftp.SFTPException.class, () -> sftp.open(src + "/" + seen).close());
+      }
+    }
+  }
+
   @Test
   void open_rootOnlyFileInRootOnlyDir_readsIt() throws IOException {
     try (SftpTree t = openTree(); InputStream in = t.open(RelPath.of("private/key"))) {
