@@ -39,7 +39,6 @@ class SftpBackupIT {
   private static final long T1 = T0 + 86_400;
   private static final long T2 = T1 + 86_400;
   private static final long T3 = T2 + 86_400;
-  private static final byte[] ODD_NAME = TreeBuilder.raw("raw\u00ff\u00fe\nname");
 
   @TempDir static Path work;
   static SshTarget target;
@@ -60,16 +59,8 @@ class SftpBackupIT {
 
   /** A tree with what SFTP carries: root-only files and dirs, a FIFO, a symlink, odd owners and names. */
   private static TreeBuilder sampleTree(Path src) {
-    return TreeBuilder.at(src, T0)
-        .file(TreeBuilder.raw("secret"), "root only\n".getBytes(), 0600)
-        .dir(TreeBuilder.raw("private"), 0700)
-        .file(TreeBuilder.raw("private/key"), "inside a 0700 dir\n".getBytes(), 0600)
-        .fifo("pipe")
-        .symlink("link", "private/key")
-        .file(ODD_NAME, "odd name\n".getBytes(), 0644)
+    return SftpSample.build(src, T0)
         .file(TreeBuilder.raw("setuid"), "#!/bin/sh\n".getBytes(), 04755)
-        .file("odd-owner", "nobody knows\n")
-        .chown("odd-owner", 12345, 54321)
         .dir("docs")
         .file("docs/a.txt", "alpha\n")
         .randomFile("docs/blob", 300_000, 7)

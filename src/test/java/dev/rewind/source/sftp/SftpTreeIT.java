@@ -38,7 +38,7 @@ class SftpTreeIT {
   private static final long T0 = 1_700_000_000L;
   /** 2039-09-18: after the signed 32-bit limit of 2038-01-19. */
   private static final long AFTER_2038 = 2_200_000_000L;
-  private static final byte[] ODD_NAME = TreeBuilder.raw("raw\u00ff\u00fe\nx");
+  private static final byte[] ODD_NAME = SftpSample.ODD_NAME;
 
   @TempDir static Path work;
   static SshTarget target;
@@ -51,18 +51,12 @@ class SftpTreeIT {
     // searchable by others, so that the test without the capability reaches world-readable files
     Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     src = work.resolve("src");
-    tree = TreeBuilder.at(src, T0)
-        .file(TreeBuilder.raw("secret"), "root only\n".getBytes(), 0600)
-        .dir(TreeBuilder.raw("private"), 0700)
-        .file(TreeBuilder.raw("private/key"), "inside a 0700 dir\n".getBytes(), 0600)
-        .fifo("pipe")
-        .symlink("link", "private/key")
-        .file(ODD_NAME, "odd name\n".getBytes(), 0644)
+    tree = SftpSample.build(src, T0)
         .file("future", "from 2039\n")
         .touch("future", AFTER_2038)
-        .file("odd-owner", "nobody knows\n")
-        .chown("odd-owner", 12345, 54321)
-        .randomFile("big", 3 * 1024 * 1024 + 17, 42);
+        .randomFile("big", 3 * 1024 * 1024 + 17, 42)
+        .file("linked", "two names\n")
+        .hardlink("linked-too", "linked");
   }
 
   @AfterAll
@@ -101,6 +95,20 @@ class SftpTreeIT {
       assertNull(odd.uname());
       assertEquals(0700, find(entries, TreeBuilder.raw("private")).meta().permissions());
       assertEquals(FileType.REGULAR, find(entries, ODD_NAME).meta().type());
+    }
+  }
+
+  /** SFTP has no inode numbers: each name of a hard-linked file is a file of its own. */
+  @Test
+  void list_hardLinkedPair_twoIndependentFiles() throws IOException {
+    try (SftpTree t = openTree()) {
+      List<SourceEntry> entries = t.list(RelPath.ROOT);
+      for (String name : List.of("linked", "linked-too")) {
+        FileMeta m = find(entries, TreeBuilder.raw(name)).meta();
+        assertEquals(FileType.REGULAR, m.type());
+        assertTrue(!m.isHardLinked() && m.inode() == 0, name + " claims a link identity SFTP cannot know");
+        assertEquals(10, m.size());
+      }
     }
   }
 
