@@ -6,7 +6,10 @@ import dev.rewind.backup.Progress;
 import dev.rewind.backup.Selection;
 import dev.rewind.backup.SourceSelection;
 import dev.rewind.posix.Posix;
+import dev.rewind.source.SourceTree;
 import dev.rewind.source.local.LocalTree;
+import dev.rewind.source.sftp.SftpAddress;
+import dev.rewind.source.sftp.SftpTree;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -19,7 +22,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code rewind backup [--include GLOB|--exclude GLOB]... SOURCE_DIR REPO}. */
+/**
+ * {@code rewind backup [--include GLOB|--exclude GLOB]... SOURCE REPO}, SOURCE a local directory
+ * or a remote one ({@code sftp://USER@HOST[:PORT]/PATH} or {@code USER@HOST::/PATH}).
+ */
 @Command(name = "backup", mixinStandardHelpOptions = true,
     description = {"Back up a directory into a repository (created on the first run).",
         "The repository stays readable and writable by rdiff-backup 2.x."})
@@ -49,7 +55,16 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--print-statistics", description = "Print the session statistics at the end (always on a terminal).")
   boolean printStatistics;
 
-  @Parameters(index = "0", paramLabel = "SOURCE_DIR", description = "The directory to back up.")
+  @Option(names = "--ssh-key", paramLabel = "FILE",
+      description = "Private key for a remote SOURCE (default: ${REWIND_CONFIG:-/etc/rewind}/id_ed25519).")
+  Path sshKey;
+
+  @Option(names = "--known-hosts", paramLabel = "FILE",
+      description = "Trusted host keys for a remote SOURCE (default: ${REWIND_CONFIG:-/etc/rewind}/known_hosts; add with 'rewind trust').")
+  Path knownHosts;
+
+  @Parameters(index = "0", paramLabel = "SOURCE",
+      description = "The directory to back up: a local path, sftp://USER@HOST[:PORT]/PATH or USER@HOST::/PATH.")
   String source;
 
   @Parameters(index = "1", paramLabel = "REPO", description = "The repository directory.")
@@ -61,16 +76,32 @@ final class BackupCommand implements Callable<Integer> {
     for (SelectionOption o : selection) {
       rules.add(o.include != null ? Selection.Rule.of(true, o.include) : Selection.Rule.of(false, o.exclude));
     }
+    if (SftpAddress.looksRemote(source)) {
+      SftpAddress address = SftpAddress.parse(source);
+      Path key = sshKey != null ? sshKey : TrustCommand.defaultKey();
+      Path hosts = knownHosts != null ? knownHosts : TrustCommand.defaultKnownHosts();
+      // globs match the remote path, as with rdiff-backup's remote sources
+      return run(() -> SftpTree.open(address, key, hosts), address.path(), new Selection(rules));
+    }
     // never back up the repository into itself
-    SourceSelection chosen = SourceSelection.of(source, List.of(repo), rules);
+    SourceSelection local = SourceSelection.of(source, List.of(repo), rules);
+    return run(() -> new LocalTree(local.root()), local.matchPath(), local.selection());
+  }
+
+  /** Opens the source tree; for a remote one this connects. */
+  private interface TreeOpener {
+    SourceTree open() throws IOException;
+  }
+
+  private Integer run(TreeOpener opener, byte[] matchPath, Selection chosen) throws IOException {
     byte[] repoRoot = Posix.bytes(Path.of(repo));
-    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), chosen.selection(),
+    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), chosen,
         excludeOtherFilesystems, !noCompression);
     ProgressLine line = new ProgressLine(System.console() != null);
     long start = System.nanoTime();
     BackupSession.Result result;
-    try (LocalTree tree = new LocalTree(chosen.root())) {
-      result = BackupSession.run(tree, chosen.matchPath(), repoRoot, options, line);
+    try (SourceTree tree = opener.open()) {
+      result = BackupSession.run(tree, matchPath, repoRoot, options, line);
     } finally {
       line.finish();
     }

@@ -55,7 +55,7 @@ final class PullCommand implements Callable<Integer> {
     }
     PullRunner runner = new PullRunner(new PullRunner.Settings(main.now(), ZoneId.systemDefault(),
         parallel != null ? parallel : config.global().parallel(), config.global().stateDir(),
-        keepOut(config), SourceOpener.localOr(SourceOpener.NO_SFTP),
+        keepOut(config), SourceOpener.localOr(SourceOpener.sftp(config.global().knownHosts())),
         ErrorReporter::describe));
     // one complete line at a time, flushed: journald and pipes see each line as it happens
     List<HostResult> results = runner.run(hosts, line -> {

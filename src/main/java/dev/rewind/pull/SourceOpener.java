@@ -3,8 +3,11 @@ package dev.rewind.pull;
 import dev.rewind.config.HostConfig;
 import dev.rewind.source.SourceTree;
 import dev.rewind.source.local.LocalTree;
+import dev.rewind.source.sftp.SftpAddress;
+import dev.rewind.source.sftp.SftpTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /** Opens the tree a host's backup reads; owned by {@code pull}, implemented per kind of address. */
 public interface SourceOpener {
@@ -15,11 +18,14 @@ public interface SourceOpener {
    */
   SourceTree open(HostConfig host, String root) throws IOException;
 
-  /** Refuses every host: this build has no SFTP client. */
-  SourceOpener NO_SFTP = (host, root) -> {
-    throw new IOException("cannot pull from " + host.address() + ": SFTP is not available in this build"
-        + " (only 'address = local' hosts can be pulled)");
-  };
+  /**
+   * Remote hosts over SFTP as {@code user@address:port} with the host's key, host keys checked
+   * against {@code knownHosts} (an unknown or changed key is refused).
+   */
+  static SourceOpener sftp(Path knownHosts) {
+    return (host, root) -> SftpTree.open(
+        SftpAddress.of(host.user(), host.address(), host.port(), root.getBytes(StandardCharsets.UTF_8)), host.key(), knownHosts);
+  }
 
   /** {@code address = local} hosts from this machine's files, every other host through {@code remote}. */
   static SourceOpener localOr(SourceOpener remote) {

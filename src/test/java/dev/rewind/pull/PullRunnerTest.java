@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PullRunnerTest {
+  /** Stands for the network in these tests: every remote host is unreachable. */
+  private static final SourceOpener UNREACHABLE = (host, root) -> {
+    throw new IOException("cannot reach " + host.address());
+  };
+
   private static final long T1 = 1_780_000_000L;
   @TempDir Path work;
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
@@ -53,7 +58,7 @@ class PullRunnerTest {
   }
 
   private PullRunner runner(long now) {
-    return runner(now, 2, SourceOpener.localOr(SourceOpener.NO_SFTP));
+    return runner(now, 2, SourceOpener.localOr(UNREACHABLE));
   }
 
   @Test
@@ -68,7 +73,7 @@ class PullRunnerTest {
     assertTrue(r.get(0).line().startsWith("good: ok, session 2026-05-28T20:26:40Z, 4 files, "), r.get(0).line());
     assertTrue(r.get(1).line().startsWith("missing: FAILED: ") && r.get(1).line().contains(work.resolve("nope").toString()),
         r.get(1).line());
-    assertTrue(r.get(2).line().contains("SFTP is not available"), r.get(2).line());
+    assertTrue(r.get(2).line().contains("cannot reach web1.example.org"), r.get(2).line());
     assertEquals("3 hosts: 1 ok, 2 failed", PullRunner.summary(r));
     assertTrue(log.containsAll(r.stream().map(HostResult::line).toList()), log.toString());
 
@@ -129,7 +134,7 @@ class PullRunnerTest {
     TreeBuilder tree = TreeBuilder.at(work.resolve("src/h"), T1 - 100).file("a", "one").file("b", "bee");
     runner(T1).run(List.of(h), log::add);
     tree.clock(T1).write("a", "second");
-    SourceOpener local = SourceOpener.localOr(SourceOpener.NO_SFTP);
+    SourceOpener local = SourceOpener.localOr(UNREACHABLE);
     SourceOpener failingA = (host, root) -> new Counted(local.open(host, root), new AtomicInteger()) {
       @Override
       public InputStream open(RelPath path) throws IOException {
@@ -162,7 +167,7 @@ class PullRunnerTest {
     AtomicInteger open = new AtomicInteger();
     AtomicInteger max = new AtomicInteger();
     CyclicBarrier together = new CyclicBarrier(parallel);
-    SourceOpener local = SourceOpener.localOr(SourceOpener.NO_SFTP);
+    SourceOpener local = SourceOpener.localOr(UNREACHABLE);
     SourceOpener counting = (host, root) -> {
       max.accumulateAndGet(open.incrementAndGet(), Math::max);
       try {
