@@ -1,0 +1,108 @@
+package dev.rewind.pull;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rewind.testing.Proc;
+import dev.rewind.testing.RdiffBackup;
+import dev.rewind.testing.RewindJar;
+import dev.rewind.testing.SshTarget;
+import dev.rewind.testing.TreeBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code rewind pull --all} over two real OpenSSH daemons (two "hosts" on 127.0.0.1, each its
+ * own sshd and host key, the target prepared by rewind-target-setup) and a third host whose
+ * port nobody listens on: the two good hosts are pulled and restore with rdiff-backup, the bad
+ * one fails alone with a line naming it.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class PullOverSshIT {
+  private static final String TZ = "UTC";
+  private static final long T1 = 1_780_000_000L;
+
+  @TempDir static Path work;
+  static SshTarget web1;
+  static SshTarget web2;
+
+  @BeforeAll
+  static void start() throws IOException {
+    RewindJar.jar();
+    web1 = SshTarget.start(work.resolve("sshd-web1"));
+    web2 = SshTarget.start(work.resolve("sshd-web2"));
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    try {
+      if (web1 != null) {
+        web1.close();
+      }
+    } finally {
+      if (web2 != null) {
+        web2.close();
+      }
+    }
+  }
+
+  @Test
+  void pullAll_twoSshHostsOk_unreachableHostFailsAlone_repositoriesRestore() throws IOException {
+    Path conf = work.resolve("conf");
+    Files.createDirectories(conf.resolve("hosts.d"));
+    Files.createDirectories(work.resolve("src"));
+    TreeBuilder.at(work.resolve("src/web1"), T1 - 1000).dir("etc").file("etc/motd", "web one\n").chmod("etc/motd", 0600)
+        .symlink("link", "etc/motd");
+    TreeBuilder.at(work.resolve("src/web2"), T1 - 1000).file("index.html", "<h1>two</h1>\n").dir("logs")
+        .file("logs/access.log", "GET /\n");
+    Files.writeString(conf.resolve("known_hosts"), Files.readString(web1.knownHosts()) + Files.readString(web2.knownHosts()));
+    Files.writeString(conf.resolve("rewind.conf"), String.join("\n", "repository_root = " + work.resolve("repos"),
+        "state_dir = " + work.resolve("state"), "known_hosts = " + conf.resolve("known_hosts"), "user = " + SshTarget.USER,
+        "parallel = 3", ""));
+    hostFile(conf, "web1", web1.port(), web1.clientKey(), work.resolve("src/web1"), "");
+    hostFile(conf, "web2", web2.port(), web2.clientKey(), work.resolve("src/web2"), "exclude = " + work.resolve("src/web2/logs"));
+    hostFile(conf, "web3", closedPort(), web1.clientKey(), work.resolve("src/web1"), "");
+
+    Proc.Result r = RewindJar.run(TZ, "--current-time", Long.toString(T1), "--config", conf.toString(), "pull", "--all");
+
+    assertEquals(1, r.exitCode(), r.out() + r.stderr());
+    assertEquals(1, r.out().lines().filter(l -> l.startsWith("web1: ok, session ")).count(), r.out());
+    assertEquals(1, r.out().lines().filter(l -> l.startsWith("web2: ok, session ")).count(), r.out());
+    List<String> failed = r.out().lines().filter(l -> l.startsWith("web3: FAILED: ")).toList();
+    assertEquals(1, failed.size(), r.out());
+    assertTrue(failed.get(0).contains("127.0.0.1"), "the failure names the address: " + failed.get(0));
+    assertTrue(r.out().endsWith("3 hosts: 2 ok, 1 failed\n"), r.out());
+
+    RdiffBackup rdiff = RdiffBackup.withTz(TZ);
+    rdiff.verify(work.resolve("repos/web1"));
+    Path restored = Files.createDirectories(work.resolve("restored"));
+    rdiff.restoreAt(work.resolve("repos/web1"), T1, restored.resolve("web1")).expect(0);
+    rdiff.restoreAt(work.resolve("repos/web2"), T1, restored.resolve("web2")).expect(0);
+    assertEquals("web one\n", Files.readString(restored.resolve("web1/etc/motd")), "a 0600 file read over SFTP");
+    assertEquals("etc/motd", Files.readSymbolicLink(restored.resolve("web1/link")).toString());
+    assertEquals("<h1>two</h1>\n", Files.readString(restored.resolve("web2/index.html")));
+    assertTrue(Files.notExists(restored.resolve("web2/logs")), "the host's exclude applies");
+    assertTrue(Files.readString(work.resolve("state/web3.state")).contains("last_result=failed"));
+  }
+
+  private static void hostFile(Path conf, String host, int port, Path key, Path path, String extra) throws IOException {
+    Files.writeString(conf.resolve("hosts.d/" + host + ".conf"), String.join("\n", "address = 127.0.0.1", "port = " + port,
+        "key = " + key, "path = " + path, extra, ""));
+  }
+
+  /** A loopback port nobody listens on (bound, then released). */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
