@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The bytes one repository occupies (apparent sizes, like {@code du -s --apparent-size}; a
- * file with several hard links counted once), split into the mirror and the dated files of the
+ * The bytes one repository occupies (apparent sizes, like {@code du -sb}: directories included,
+ * a file with several hard links counted once), split into the mirror and the dated files of the
  * data directory, so that the size the repository had after an earlier session can be told.
  * Built by one walk of the repository; immutable.
  */
@@ -89,6 +89,7 @@ final class RepositoryUsage {
     void run() throws IOException {
       Deque<byte[]> dirs = new ArrayDeque<>();
       dirs.push(repo.root());
+      mirror += Posix.lstat(repo.root()).size(); // the root directory itself, as du counts it
       while (!dirs.isEmpty()) {
         byte[] dir = dirs.pop();
         List<DirEntry> entries;

@@ -48,8 +48,8 @@ public final class StatusScan {
       }
     }
     for (String host : stateOnlyHosts(stateDir, hosts.keySet())) {
-      hosts.put(host, new HostStatus(host, root.resolve(host).toString(), List.of(), 0,
-          PullState.readOrNull(stateDir, host), "no repository at '" + root.resolve(host) + "'"));
+      hosts.put(host, new HostStatus(host, root.toAbsolutePath().normalize().resolve(host).toString(), List.of(), 0,
+          PullState.readOrNull(stateDir, host), "no repository at '" + root.toAbsolutePath().normalize().resolve(host) + "'"));
     }
     return List.copyOf(hosts.values());
   }
