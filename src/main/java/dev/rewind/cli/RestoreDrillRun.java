@@ -47,8 +47,8 @@ final class RestoreDrillRun {
       System.out.println("ok      " + what + String.format(Locale.ROOT, " (%d bytes)", c.size()));
     } else {
       System.out.println("FAILED  " + what);
-      System.err.println("rewind: error: '" + printable(c.path().toString()) + "' at session " + c.session()
-          + ": " + printable(c.failure()));
+      String named = "'" + c.path() + "' at session " + c.session();
+      System.err.println("rewind: error: " + printable(c.failure().contains(named) ? c.failure() : named + ": " + c.failure()));
     }
     System.out.flush();
   }

@@ -119,7 +119,10 @@ public final class RestoreDrill {
     try {
       RestoreReport report = new Restorer(history, pick.session(), true).restore(m.path(), target);
       if (!report.isComplete()) {
-        return new Check(pick.session(), m.path(), m.size(), report.failures().get(0));
+        String failure = report.failures().get(0);
+        String prefix = "'" + m.path() + "': "; // the restorer names the path; the check already does
+        return new Check(pick.session(), m.path(), m.size(),
+            failure.startsWith(prefix) ? failure.substring(prefix.length()) : failure);
       }
       Posix.chmod(target, 0600); // the restored mode may forbid reading it back
       return new Check(pick.session(), m.path(), m.size(), compare(m, target));
