@@ -87,8 +87,8 @@ class RestoreDrillIT {
       System.out.println(r.out() + r.stderr()); // the report shows what a failed drill says
       assertEquals(4, r.exitCode(), r.out() + r.stderr());
       assertTrue(r.out().contains("FAILED  " + target.session() + "  " + target.path() + "\n"), r.out());
-      assertTrue(r.stderr().lines().anyMatch(l -> l.startsWith("rewind: error: ")
-          && l.contains("'" + target.path() + "' at session " + target.session())), r.stderr());
+      String named = "'" + target.path() + "' at session " + target.session();
+      assertTrue(r.stderr().lines().anyMatch(l -> l.startsWith("rewind: error: ") && l.contains(named)), r.stderr());
       assertTrue(r.stderr().contains("rewind: restore drill FAILED: 1 of "), r.stderr());
     } finally {
       Files.write(increment, original);
