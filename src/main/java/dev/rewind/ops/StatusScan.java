@@ -56,19 +56,25 @@ public final class StatusScan {
 
   /** The status of one host whose repository is at {@code repoRoot}. */
   static HostStatus read(String host, byte[] repoRoot, Path stateDir) throws IOException {
-    PullState pull = PullState.readOrNull(stateDir, host);
+    PullState pull;
+    String problem = null;
+    try {
+      pull = PullState.readOrNull(stateDir, host);
+    } catch (IOException e) {
+      pull = null; // one damaged state file must not hide the other hosts
+      problem = e.getMessage();
+    }
     Repository repo;
     try {
       repo = Repository.open(repoRoot);
     } catch (IOException e) {
       return new HostStatus(host, Posix.display(repoRoot), List.of(), 0, pull, e.getMessage());
     }
-    String problem = null;
     List<SessionTime> times;
     try (Scratch unused = Scratch.in(repo.dataDir())) {
       times = History.open(repo, unused).sessions();
     } catch (IOException e) {
-      problem = e.getMessage();
+      problem = problem == null ? e.getMessage() : problem + "; " + e.getMessage();
       times = completeSessions(repo);
     }
     RepositoryUsage usage = RepositoryUsage.measure(repo);
