@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -26,22 +27,11 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE", required = true, description = "The page to write (replaced atomically).")
   Path html;
 
-  @Option(names = "--root", paramLabel = "DIR", defaultValue = "/srv/rewind",
-      description = "The repository root (default: ${DEFAULT-VALUE}).")
-  Path root;
-
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/rewind",
-      description = "Where pull keeps <host>.state files (default: ${DEFAULT-VALUE}).")
-  Path stateDir;
-
-  @Option(names = "--stale-after", paramLabel = "TIME", defaultValue = "2D",
-      description = "A host whose last session is older than this is shown as an alarm (default: ${DEFAULT-VALUE}).")
-  String staleAfter;
+  @Mixin HostsOptions hosts;
 
   @Override
   public Integer call() throws IOException {
-    long stale = StatusCommand.intervalSeconds(staleAfter, "--stale-after");
-    String page = HtmlReport.render(StatusScan.scan(root, stateDir), main.now(), stale);
+    String page = HtmlReport.render(StatusScan.scan(hosts.root, hosts.stateDir), main.now(), hosts.staleAfterSeconds());
     Path target = html.toAbsolutePath();
     Path tmp = Files.createTempFile(target.getParent(), ".rewind-report-", ".tmp");
     try {

@@ -1,12 +1,11 @@
 package dev.rewind.cli;
 
-import dev.rewind.history.TimeSpec;
 import dev.rewind.ops.StatusOutput;
 import dev.rewind.ops.StatusScan;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -30,32 +29,13 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object on stdout instead of the table.")
   boolean json;
 
-  @Option(names = "--root", paramLabel = "DIR", defaultValue = "/srv/rewind",
-      description = "The repository root (default: ${DEFAULT-VALUE}).")
-  Path root;
-
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/rewind",
-      description = "Where pull keeps <host>.state files (default: ${DEFAULT-VALUE}).")
-  Path stateDir;
-
-  @Option(names = "--stale-after", paramLabel = "TIME", defaultValue = "2D",
-      description = "Alarm when a host's last session is older than this interval (3D, 36h; default: ${DEFAULT-VALUE}).")
-  String staleAfter;
+  @Mixin HostsOptions hosts;
 
   @Override
   public Integer call() throws IOException {
-    long stale = intervalSeconds(staleAfter, "--stale-after");
-    StatusOutput out = new StatusOutput(StatusScan.scan(root, stateDir), main.now(), stale);
+    StatusOutput out = new StatusOutput(StatusScan.scan(hosts.root, hosts.stateDir), main.now(), hosts.staleAfterSeconds());
     System.out.print(json ? out.json() : out.table());
     System.out.flush();
     return out.healthy() ? ExitCode.OK : ExitCode.ERROR;
-  }
-
-  /** Seconds of an interval such as {@code 2D} or {@code 1W3h}. */
-  static long intervalSeconds(String spec, String option) {
-    if (!spec.matches("(\\d+[smhDWMY])+")) {
-      throw new IllegalArgumentException(option + " '" + spec + "': expected an interval such as 2D, 36h or 1W");
-    }
-    return TimeSpec.intervalSeconds(spec);
   }
 }
