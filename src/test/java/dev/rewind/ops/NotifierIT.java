@@ -50,10 +50,7 @@ class NotifierIT {
 
   @Test
   void smtp_nothingListening_failsNamingTheServer() throws IOException {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
+    int port = unusedPort();
     Notifier n = Notifier.of("smtp://127.0.0.1:" + port, "rewind@h", List.of("root@h"), CLOCK);
     IOException e = assertThrows(IOException.class, () -> n.send("s", "b"));
     assertTrue(e.getMessage().contains("cannot connect to SMTP server 127.0.0.1:" + port), e.getMessage());
@@ -77,11 +74,7 @@ class NotifierIT {
   @Test
   void sendmail_mtaRefuses_failsWithItsExitCodeAndMessage() throws Exception {
     Tools.require("msmtp");
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
-    Notifier n = Notifier.of(msmtpAsSendmail(port).toString(), "rewind@h", List.of("root@h"), CLOCK);
+    Notifier n = Notifier.of(msmtpAsSendmail(unusedPort()).toString(), "rewind@h", List.of("root@h"), CLOCK);
     IOException e = assertThrows(IOException.class, () -> n.send("s", "b"));
     assertTrue(e.getMessage().contains("failed with exit code"), e.getMessage());
     assertTrue(e.getMessage().contains("msmtp"), e.getMessage());
@@ -106,6 +99,13 @@ class NotifierIT {
     assertTrue(e.getMessage().contains("mail_via 'smtps://relay:465'"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Notifier.of("sendmail", "a b@h", List.of("root@h"), CLOCK));
     assertThrows(IllegalArgumentException.class, () -> Notifier.of("sendmail", "rewind@h", List.of("root@h\nBcc: x@y"), CLOCK));
+  }
+
+  /** A loopback port nobody listens on (it was free a moment ago). */
+  private static int unusedPort() throws IOException {
+    try (ServerSocket probe = new ServerSocket(0)) {
+      return probe.getLocalPort();
+    }
   }
 
   /** A sendmail-compatible program: msmtp told where the relay is, everything else from the caller. */

@@ -126,6 +126,21 @@ class StatusIT {
     assertTrue(r.stderr().contains(dir.resolve("nope").toString()), r.stderr());
   }
 
+  @Test
+  void status_rootIsOneRepositoryWithAnUnfinishedSession_listsItWithAnAlarm() throws IOException {
+    Path root = dir.resolve("single");
+    Path src = dir.resolve("src-single");
+    TreeBuilder.at(src, Fleet.T1).file("f", "f\n");
+    Fleet.rewindBackup(src, root, Fleet.T1);
+    // a second marker: a backup that died before it finished, as rdiff-backup leaves it
+    Files.writeString(root.resolve("rdiff-backup-data/current_mirror.2024-04-02T09:00:00Z.data"), "PID 999999\n");
+    Proc.Result r = RewindJar.run("UTC", "--current-time", Long.toString(Fleet.T1 + 3600), "status",
+        "--root", root.toString(), "--state-dir", dir.resolve("no-state").toString());
+    assertEquals(1, r.exitCode(), r.out() + r.stderr());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("single +ALARM +2024-04-01T09:00:00Z +1h00m +1 .*")), r.out());
+    assertTrue(r.out().contains("single: ALARM: '" + root.toAbsolutePath() + "' has an unfinished backup session"), r.out());
+  }
+
   /** Journald-friendly logs: a backup whose output is not a terminal draws no progress bar. */
   @Test
   void backup_notOnATerminal_printsWholeLinesOnly() throws IOException {
