@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
             + " still checked. Hard links without a digest of their own are checked against their"
             + " group's digest. Refused while a backup, regress or remove holds the repository.",
         "With --restore-test, a restore drill instead: N regular files, each from a random session,"
-            + " are restored with the real restore into a private temporary directory and read back;"
+            + " are rebuilt as restore rebuilds them into a private temporary directory and read back;"
             + " each line names the session and file; the seed is printed so that a failing sample can"
             + " be drawn again."},
     exitCodeListHeading = "%nExit codes:%n",
