@@ -60,6 +60,9 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (restoreTest) {
+      if (!at.equals("now")) {
+        throw new IllegalArgumentException("--at does not go with --restore-test, which draws its sessions at random");
+      }
       return RestoreDrillRun.run(repo, sample, seed);
     }
     Repository.Located loc = RepoArgs.locate(repo);

@@ -61,8 +61,8 @@ public record HostStatus(String host, String repository, List<Session> sessions,
     if (age == null) {
       out.add("no complete backup session");
     } else if (age > staleAfterSeconds) {
-      out.add("last session " + last().time() + " is " + Durations.format(age) + " old (limit "
-          + Durations.format(staleAfterSeconds) + ")");
+      out.add("last session " + last().time() + " is " + Units.duration(age) + " old (limit "
+          + Units.duration(staleAfterSeconds) + ")");
     }
     if (pull != null && pull.lastFailed()) {
       out.add("last pull failed" + (pull.lastError() == null ? "" : ": " + pull.lastError()));

@@ -55,9 +55,9 @@ public final class HtmlReport {
         .append(alarms.isEmpty() ? "ok\">ok" : "alarm\">ALARM").append("</span></h2>\n<table>");
     HostStatus.Session last = host.last();
     row(h, "repository", host.repository());
-    row(h, "last session", last == null ? "none" : last.time() + " (" + Durations.format(host.ageSeconds(now)) + " ago)");
+    row(h, "last session", last == null ? "none" : last.time() + " (" + Units.duration(host.ageSeconds(now)) + " ago)");
     row(h, "sessions", host.sessions().size() + (host.oldest() == null ? "" : ", oldest " + host.oldest().time()));
-    row(h, "repository size", Durations.bytes(host.repositoryBytes()));
+    row(h, "repository size", Units.bytes(host.repositoryBytes()));
     PullState p = host.pull();
     if (p != null && p.lastResult() != null) {
       String when = p.lastAttempt() == null ? "" : " at " + WHEN.format(Instant.ofEpochSecond(p.lastAttempt()));

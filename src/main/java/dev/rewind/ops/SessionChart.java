@@ -98,7 +98,7 @@ final class SessionChart {
     svg.append(String.format(Locale.ROOT, "<rect class=\"panel\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
         LEFT, top, RIGHT - LEFT, bottom - top));
     text(LEFT, top - 8, "start", title, "label");
-    text(LEFT - 6, top + 10, "end", Durations.bytes(max), "axis");
+    text(LEFT - 6, top + 10, "end", Units.bytes(max), "axis");
     text(LEFT - 6, bottom, "end", "0", "axis");
   }
 
@@ -113,7 +113,7 @@ final class SessionChart {
       double y = y(s.repositoryBytes(), max, SIZE_TOP, SIZE_BOTTOM);
       points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       svg.append(String.format(Locale.ROOT, "<circle class=\"size\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\">", x, y))
-          .append("<title>").append(Html.escape(s.time() + ": repository " + Durations.bytes(s.repositoryBytes())))
+          .append("<title>").append(Html.escape(s.time() + ": repository " + Units.bytes(s.repositoryBytes())))
           .append("</title></circle>");
     }
     if (points.length() > 0) {
@@ -133,7 +133,7 @@ final class SessionChart {
       svg.append(String.format(Locale.ROOT,
               "<rect class=\"changed\" x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"%.1f\">", x - 3, y,
               Math.max(0.5, CHANGE_BOTTOM - y)))
-          .append("<title>").append(Html.escape(s.time() + ": " + Durations.bytes(v) + " changed"))
+          .append("<title>").append(Html.escape(s.time() + ": " + Units.bytes(v) + " changed"))
           .append("</title></rect>");
     }
   }

@@ -38,10 +38,10 @@ public final class StatusOutput {
       rows.add(new String[] {
           printable(h.host()), hostAlarms.isEmpty() ? "ok" : "ALARM",
           last == null ? "-" : last.time().toString(),
-          last == null ? "-" : Durations.format(h.ageSeconds(now)),
+          last == null ? "-" : Units.duration(h.ageSeconds(now)),
           Integer.toString(h.sessions().size()),
           h.oldest() == null ? "-" : h.oldest().time().toString(),
-          Durations.bytes(h.repositoryBytes()),
+          Units.bytes(h.repositoryBytes()),
           pullSummary(h.pull())});
       for (String a : hostAlarms) {
         alarms.append(printable(h.host())).append(": ALARM: ").append(printable(a)).append('\n');
@@ -57,7 +57,7 @@ public final class StatusOutput {
     if (p == null || p.lastResult() == null) {
       return "-";
     }
-    String when = p.lastAttempt() == null ? "" : " " + Durations.format(now - p.lastAttempt()) + " ago";
+    String when = p.lastAttempt() == null ? "" : " " + Units.duration(now - p.lastAttempt()) + " ago";
     return p.lastResult() + when;
   }
 

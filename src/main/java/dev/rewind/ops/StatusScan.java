@@ -34,47 +34,42 @@ public final class StatusScan {
     if (st == null || st.type() != dev.rewind.core.FileType.DIRECTORY) {
       throw new NoSuchFileException(root.toString(), null, "repository root does not exist or is not a directory");
     }
+    Path absRoot = root.toAbsolutePath().normalize();
     TreeMap<String, HostStatus> hosts = new TreeMap<>();
     if (Posix.lstatOrNull(Posix.join(rootBytes, Repository.DATA_DIR)) != null) {
-      String name = root.toAbsolutePath().normalize().getFileName() == null ? "/" : root.toAbsolutePath().normalize().getFileName().toString();
-      hosts.put(name, read(name, rootBytes, stateDir));
-    } else {
-      for (DirEntry e : Posix.listEntries(rootBytes)) {
-        byte[] dir = Posix.join(rootBytes, e.name());
-        if (e.isDirectory(rootBytes) && Posix.lstatOrNull(Posix.join(dir, Repository.DATA_DIR)) != null) {
-          String name = Posix.display(e.name());
-          hosts.put(name, read(name, dir, stateDir));
-        }
+      String name = absRoot.getFileName() == null ? "/" : absRoot.getFileName().toString();
+      return List.of(read(name, rootBytes, stateDir)); // one repository: other state files are not about it
+    }
+    for (DirEntry e : Posix.listEntries(rootBytes)) {
+      byte[] dir = Posix.join(rootBytes, e.name());
+      if (e.isDirectory(rootBytes) && Posix.lstatOrNull(Posix.join(dir, Repository.DATA_DIR)) != null) {
+        String name = Posix.display(e.name());
+        hosts.put(name, read(name, dir, stateDir));
       }
     }
     for (String host : stateOnlyHosts(stateDir, hosts.keySet())) {
-      hosts.put(host, new HostStatus(host, root.toAbsolutePath().normalize().resolve(host).toString(), List.of(), 0,
-          PullState.readOrNull(stateDir, host), "no repository at '" + root.toAbsolutePath().normalize().resolve(host) + "'"));
+      String repo = absRoot.resolve(host).toString();
+      Pull pull = Pull.read(stateDir, host);
+      hosts.put(host, new HostStatus(host, repo, List.of(), 0, pull.state, pull.and("no repository at '" + repo + "'")));
     }
     return List.copyOf(hosts.values());
   }
 
   /** The status of one host whose repository is at {@code repoRoot}. */
   static HostStatus read(String host, byte[] repoRoot, Path stateDir) throws IOException {
-    PullState pull;
-    String problem = null;
-    try {
-      pull = PullState.readOrNull(stateDir, host);
-    } catch (IOException e) {
-      pull = null; // one damaged state file must not hide the other hosts
-      problem = e.getMessage();
-    }
+    Pull pull = Pull.read(stateDir, host);
     Repository repo;
     try {
       repo = Repository.open(repoRoot);
     } catch (IOException e) {
-      return new HostStatus(host, Posix.display(repoRoot), List.of(), 0, pull, e.getMessage());
+      return new HostStatus(host, Posix.display(repoRoot), List.of(), 0, pull.state, pull.and(e.getMessage()));
     }
+    String problem = pull.problem;
     List<SessionTime> times;
     try (Scratch unused = Scratch.in(repo.dataDir())) {
       times = History.open(repo, unused).sessions();
     } catch (IOException e) {
-      problem = problem == null ? e.getMessage() : problem + "; " + e.getMessage();
+      problem = pull.and(e.getMessage());
       times = completeSessions(repo);
     }
     RepositoryUsage usage = RepositoryUsage.measure(repo);
@@ -90,7 +85,23 @@ public final class StatusScan {
       }
       sessions.add(new HostStatus.Session(t, stats, bytesAfter));
     }
-    return new HostStatus(host, repo.display(), sessions, usage.totalBytes(), pull, problem);
+    return new HostStatus(host, repo.display(), sessions, usage.totalBytes(), pull.state, problem);
+  }
+
+  /** A host's state file as read: the state, or why it could not be read (one damaged file must not hide the other hosts). */
+  private record Pull(PullState state, String problem) {
+    static Pull read(Path stateDir, String host) {
+      try {
+        return new Pull(PullState.readOrNull(stateDir, host), null);
+      } catch (IOException e) {
+        return new Pull(null, e.getMessage());
+      }
+    }
+
+    /** {@code other} joined to this problem, if any. */
+    String and(String other) {
+      return problem == null ? other : problem + "; " + other;
+    }
   }
 
   /** Sessions up to the oldest marker: those that finished even if a later one did not. */

@@ -76,6 +76,21 @@ class StatusIT {
   }
 
   @Test
+  void status_damagedStateFile_isThatHostsAlarmOnly() throws IOException {
+    Files.deleteIfExists(PullState.file(fleet.stateDir, "db"));
+    fleet.state("web1", "last_attempt=yesterday");
+    Proc.Result r;
+    try {
+      r = fleet.rewind(NOW, "status", "--stale-after", "3D");
+    } finally {
+      Files.delete(PullState.file(fleet.stateDir, "web1"));
+    }
+    assertEquals(1, r.exitCode(), r.out() + r.stderr());
+    assertTrue(r.out().contains("web1: ALARM: " + PullState.file(fleet.stateDir, "web1") + ":1: not a number: 'yesterday'"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("db +ok .*")), r.out());
+  }
+
+  @Test
   void statusJson_parsedByPython_matchesOracles() throws IOException {
     fleet.state("db", "last_attempt=" + (NOW - 600), "last_success=", "last_result=failed", "last_error=\"quoted\" \\ and tab\there");
     fleet.state("ghost", "last_attempt=" + (NOW - 60), "last_result=failed", "last_error=no route to host");

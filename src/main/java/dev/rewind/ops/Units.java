@@ -3,11 +3,11 @@ package dev.rewind.ops;
 import java.util.Locale;
 
 /** Short human forms of durations and byte counts for tables, reports and mails. */
-final class Durations {
-  private Durations() {}
+final class Units {
+  private Units() {}
 
   /** {@code 45s}, {@code 12m}, {@code 5h03m}, {@code 3d04h}. */
-  static String format(long seconds) {
+  static String duration(long seconds) {
     long s = Math.max(0, seconds);
     if (s < 60) {
       return s + "s";
