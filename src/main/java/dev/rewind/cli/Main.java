@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = "Backups in the rdiff-backup 2.x repository format, with history you can mount.",
     subcommands = {BackupCommand.class, ListCommand.class, RestoreCommand.class, RegressCommand.class, MountCommand.class,
-        RemoveCommand.class, VerifyCommand.class, PullCommand.class, TrustCommand.class, DemoCommand.class,
-        CommandLine.HelpCommand.class})
+        RemoveCommand.class, VerifyCommand.class, PullCommand.class, TrustCommand.class, StatusCommand.class,
+        ReportCommand.class, NotifyTestCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = "--current-time", paramLabel = "SECONDS",
       description = "Pretend the current time is this many seconds since the epoch (as rdiff-backup's option).")

@@ -16,20 +16,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code rewind verify [--at TIME] REPO[/PATH]}. */
+/** {@code rewind verify [--at TIME] REPO[/PATH]} and {@code rewind verify --restore-test [--sample N] [--seed S] REPO[/PATH]}. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {
         "Check the size and SHA-1 of every file of a session (like rdiff-backup verify).",
         "Every regular file is rebuilt from the mirror and the increments and compared with its"
             + " metadata. Every file that fails is named on stderr with the session; the others are"
             + " still checked. Hard links without a digest of their own are checked against their"
-            + " group's digest. Refused while a backup, regress or remove holds the repository."},
+            + " group's digest. Refused while a backup, regress or remove holds the repository.",
+        "With --restore-test, a restore drill instead: N regular files, each from a random session,"
+            + " are rebuilt as restore rebuilds them into a private temporary directory and read back;"
+            + " each line names the session and file; the seed is printed so that a failing sample can"
+            + " be drawn again."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:every file verified",
         "1:could not verify at all (not a repository, locked, unreadable metadata); one line on stderr",
         "2:bad command line",
-        "4:some files failed verification (each named on stderr); the repository may be corrupted"})
+        "4:some files failed verification or the restore drill (each named on stderr); the repository"
+            + " may be corrupted"})
 final class VerifyCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
@@ -41,8 +46,25 @@ final class VerifyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "REPO[/PATH]", description = "The repository, or a path inside it to verify only that subtree.")
   String repo;
 
+  @Option(names = "--restore-test", description = "Run a restore drill on a random sample of files and sessions.")
+  boolean restoreTest;
+
+  @Option(names = "--sample", paramLabel = "N", defaultValue = "20",
+      description = "With --restore-test: how many files to restore (default: ${DEFAULT-VALUE}).")
+  int sample;
+
+  @Option(names = "--seed", paramLabel = "S",
+      description = "With --restore-test: the random seed, to draw a previous sample again (default: random).")
+  Long seed;
+
   @Override
   public Integer call() throws IOException {
+    if (restoreTest) {
+      if (!at.equals("now")) {
+        throw new IllegalArgumentException("--at does not go with --restore-test, which draws its sessions at random");
+      }
+      return RestoreDrillRun.run(repo, sample, seed);
+    }
     Repository.Located loc = RepoArgs.locate(repo);
     try (RepositoryLock lock = RepositoryLock.acquireShared(loc.repository().dataDir(), Clock.systemDefaultZone());
         Scratch scratch = scratchFor(loc.repository())) {
