@@ -1,6 +1,9 @@
 package dev.rewind.cli;
 
+import dev.rewind.config.GlobalConfig;
 import dev.rewind.config.HostConfig;
+import dev.rewind.ops.Notifier;
+import java.time.Clock;
 import dev.rewind.config.RewindConfig;
 import dev.rewind.pull.HostResult;
 import dev.rewind.pull.PullRunner;
@@ -62,8 +65,33 @@ final class PullCommand implements Callable<Integer> {
       System.out.println(line);
       System.out.flush();
     });
-    System.out.println(PullRunner.summary(results));
+    String summary = PullRunner.summary(results);
+    System.out.println(summary);
+    mail(config.global(), results, summary);
     return exitCode(results);
+  }
+
+  /**
+   * Mails the result lines to {@code mail_to} when a host failed (or after every run with {@code
+   * mail_on = always}). A mail that cannot be sent is reported but changes no exit code: the
+   * pulls themselves are what the code tells.
+   */
+  private void mail(GlobalConfig g, List<HostResult> results, String summary) {
+    boolean trouble = results.stream().anyMatch(r -> r.outcome() != HostResult.Outcome.OK);
+    if (g.mailTo().isEmpty() || (!trouble && g.mailOn() != GlobalConfig.MailOn.ALWAYS)) {
+      return;
+    }
+    StringBuilder body = new StringBuilder();
+    results.forEach(r -> body.append(r.line()).append('\n'));
+    body.append(summary).append('\n');
+    String subject = "rewind pull on " + RewindConfig.localHostname() + ": " + summary;
+    try {
+      List<String> to = List.of(g.mailTo().get().trim().split("\\s*,\\s*|\\s+"));
+      Notifier.of(g.mailVia(), g.mailFrom(), to, Clock.systemUTC()).send(subject, body.toString());
+    } catch (IOException | RuntimeException e) {
+      System.err.println("rewind: warning: could not mail the result to " + g.mailTo().get() + " via " + g.mailVia()
+          + ": " + ErrorReporter.describe(e));
+    }
   }
 
   /** Where repositories are: a local host never backs them up (a backup of backups). */

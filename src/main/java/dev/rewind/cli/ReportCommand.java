@@ -31,7 +31,8 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    String page = HtmlReport.render(StatusScan.scan(hosts.root, hosts.stateDir), main.now(), hosts.staleAfterSeconds());
+    HostsOptions.Resolved h = hosts.resolve(main.configDir());
+    String page = HtmlReport.render(StatusScan.scan(h.root(), h.stateDir()), main.now(), h.staleAfterSeconds());
     Path target = html.toAbsolutePath();
     Path tmp = Files.createTempFile(target.getParent(), ".rewind-report-", ".tmp");
     try {

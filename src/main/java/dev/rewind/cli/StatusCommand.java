@@ -33,7 +33,8 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    StatusOutput out = new StatusOutput(StatusScan.scan(hosts.root, hosts.stateDir), main.now(), hosts.staleAfterSeconds());
+    HostsOptions.Resolved h = hosts.resolve(main.configDir());
+    StatusOutput out = new StatusOutput(StatusScan.scan(h.root(), h.stateDir()), main.now(), h.staleAfterSeconds());
     System.out.print(json ? out.json() : out.table());
     System.out.flush();
     return out.healthy() ? ExitCode.OK : ExitCode.ERROR;

@@ -107,7 +107,8 @@ public final class RewindConfig {
     }
   }
 
-  private static String localHostname() {
+  /** This machine's name, for mail. */
+  public static String localHostname() {
     try {
       return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
     } catch (IOException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RewindJar;
+import dev.rewind.testing.SmtpSink;
 import dev.rewind.testing.Tools;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RdiffBackup;
 import dev.rewind.testing.RewindJar;
+import dev.rewind.testing.SmtpSink;
 import dev.rewind.testing.Tools;
 import dev.rewind.testing.TreeBuilder;
 import dev.rewind.testing.TreeSnapshot;
@@ -125,6 +126,26 @@ class PullIT {
     assertEquals("rwx------", mode(work.resolve("state")));
     assertEquals("rwx------", mode(repo("alpha")));
     assertEquals("rwx------", mode(work.resolve("repos")));
+  }
+
+  @Test
+  void failedHost_resultMailedThroughSmtp_okRunNotMailed() throws Exception {
+    try (SmtpSink smtp = SmtpSink.start(work.resolve("mail"))) {
+      Files.writeString(conf.resolve("rewind.conf"), String.join("\n", "mail_to = ops@example.org, oncall@example.org",
+          "mail_from = rewind@backup.example.org", "mail_via = smtp://127.0.0.1:" + smtp.port, ""),
+          java.nio.file.StandardOpenOption.APPEND);
+      assertEquals(0, pull(T1, "alpha").exitCode());
+      assertEquals(List.of(), smtp.messages(), "no mail when every host is ok (mail_on = failure)");
+
+      Proc.Result r = pull(T1 + DAY, "--all");
+      assertEquals(1, r.exitCode(), r.out() + r.stderr());
+      assertEquals(1, smtp.messages().size(), r.stderr());
+      String mail = smtp.messages().get(0);
+      assertTrue(mail.startsWith("rewind@backup.example.org\nops@example.org oncall@example.org\n"), mail);
+      assertTrue(mail.contains("Subject: rewind pull on "), mail);
+      assertTrue(mail.contains(lines(r, "gamma: FAILED: ").get(0)), "the failure line is in the mail: " + mail);
+      assertTrue(mail.contains("3 hosts: 2 ok, 1 failed"), mail);
+    }
   }
 
   @Test

@@ -1,8 +1,7 @@
-package dev.rewind.ops;
+package dev.rewind.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.rewind.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -21,7 +20,7 @@ import java.util.stream.Stream;
  * loopback port, storing each accepted message as {@code N.mail} (envelope sender, envelope
  * recipients, a blank line, then the data exactly as received) in a directory. Closing stops it.
  */
-final class SmtpSink implements AutoCloseable {
+public final class SmtpSink implements AutoCloseable {
   private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final String SERVER = String.join("\n",
       "import smtpd, asyncore, sys, os, warnings",
@@ -36,7 +35,7 @@ final class SmtpSink implements AutoCloseable {
       "Sink(('127.0.0.1', int(sys.argv[1])), None, decode_data=False)",
       "asyncore.loop()");
 
-  final int port;
+  public final int port;
   private final Path dir;
   private final Process process;
 
@@ -47,7 +46,7 @@ final class SmtpSink implements AutoCloseable {
   }
 
   /** Starts a server storing into {@code dir} and waits until it accepts connections. */
-  static SmtpSink start(Path dir) throws IOException, InterruptedException {
+  public static SmtpSink start(Path dir) throws IOException, InterruptedException {
     if (!Files.isExecutable(PYTHON)) {
       Tools.require("/usr/bin/python3"); // skips, or fails in CI
     }
@@ -74,7 +73,7 @@ final class SmtpSink implements AutoCloseable {
   }
 
   /** The messages received so far, in order. */
-  List<String> messages() {
+  public List<String> messages() {
     try (Stream<Path> files = Files.list(dir)) {
       List<Path> mails = new ArrayList<>(files.filter(f -> f.toString().endsWith(".mail")).sorted().toList());
       List<String> out = new ArrayList<>();
