@@ -283,37 +283,33 @@ final class SftpConnection implements Closeable {
     return engine.request(req).retrieve(engine.getTimeoutMs(), TimeUnit.MILLISECONDS);
   }
 
-  boolean alive() {
-    return ssh.isConnected() && ssh.getTransport().isRunning();
-  }
-
   /**
-   * What a failed request means: a missing or unreadable file (an ordinary checked exception
-   * naming it), or a lost connection ({@link SftpConnectionLostException}).
+   * What a failed request means: the server's answer about one file (an ordinary checked
+   * exception naming it), or anything else (no answer, a broken channel or transport, a packet
+   * that makes no sense), after which the connection cannot be trusted: {@link
+   * SftpConnectionLostException}, for this connection and every other of the tree.
    */
   IOException failure(byte[] path, IOException e) {
     String where = "'" + Posix.display(path) + "' on " + address.host();
-    if (e instanceof SFTPException s && s.getStatusCode() != null && alive()) {
-      switch (s.getStatusCode()) {
-        case NO_SUCH_FILE, NO_SUCH_PATH -> {
-          return new NoSuchFileException(Posix.display(path), null, "no such file on " + address.host());
-        }
-        case PERMISSION_DENIED -> {
-          return new AccessDeniedException(Posix.display(path), null, "permission denied on " + address.host());
-        }
-        default -> {
-          return new IOException(where + ": " + s.getStatusCode() + " " + message(e), e);
-        }
+    Response.StatusCode status = e instanceof SFTPException s ? s.getStatusCode() : Response.StatusCode.UNKNOWN;
+    switch (status) {
+      case NO_SUCH_FILE, NO_SUCH_PATH -> {
+        return new NoSuchFileException(Posix.display(path), null, "no such file on " + address.host());
+      }
+      case PERMISSION_DENIED -> {
+        return new AccessDeniedException(Posix.display(path), null, "permission denied on " + address.host());
+      }
+      case UNKNOWN, NO_CONNECTION, CONNECITON_LOST -> {
+        String why = timedOut(e) ? "no answer within " + REQUEST_TIMEOUT_MS / 1000 + " s" : message(e);
+        lost.compareAndSet(null, new SftpConnectionLostException("connection to " + address.host() + " port "
+            + address.port() + " lost while reading " + where + ": " + why, e));
+        close(); // a channel that failed this way is of no further use
+        throw lost.get();
+      }
+      default -> {
+        return new IOException(where + ": " + status + " " + message(e), e);
       }
     }
-    if (!alive() || timedOut(e)) {
-      String why = timedOut(e) ? "no answer within " + REQUEST_TIMEOUT_MS / 1000 + " s" : message(e);
-      lost.compareAndSet(null, new SftpConnectionLostException("connection to " + address.host() + " port "
-          + address.port() + " lost while reading " + where + ": " + why, e));
-      close(); // a channel that stopped answering is of no further use
-      throw lost.get();
-    }
-    return new IOException(where + ": " + message(e), e);
   }
 
   private static boolean timedOut(Throwable e) {
