@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.sftp.FileAttributes;
 import net.schmizz.sshj.sftp.OpenMode;
@@ -50,18 +51,23 @@ final class SftpConnection implements Closeable {
   private final SftpAddress address;
   private final SSHClient ssh;
   private final SFTPEngine engine;
+  /** Shared by the connections of one tree: once one is lost, every call on any of them fails. */
+  private final AtomicReference<SftpConnectionLostException> lost;
 
   /** One directory entry as READDIR gives it: name, the {@code ls -l} line, lstat attributes. */
   record Named(byte[] name, String longname, FileAttributes attrs) {}
 
-  private SftpConnection(SftpAddress address, SSHClient ssh, SFTPEngine engine) {
+  private SftpConnection(SftpAddress address, SSHClient ssh, SFTPEngine engine,
+      AtomicReference<SftpConnectionLostException> lost) {
+    this.lost = lost;
     this.address = address;
     this.ssh = ssh;
     this.engine = engine;
   }
 
   /** Connects, checks the host key against {@code knownHosts}, logs in with {@code privateKey} only. */
-  static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts) throws IOException {
+  static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts,
+      AtomicReference<SftpConnectionLostException> lost) throws IOException {
     SSHClient ssh = new SSHClient(config());
     boolean done = false;
     try {
@@ -80,7 +86,7 @@ final class SftpConnection implements Closeable {
       SFTPEngine engine = new SFTPEngine(ssh).init();
       engine.setTimeoutMs(REQUEST_TIMEOUT_MS);
       done = true;
-      return new SftpConnection(a, ssh, engine);
+      return new SftpConnection(a, ssh, engine, lost);
     } catch (TransportException e) {
       throw new IOException("SSH connection to " + a.host() + " port " + a.port() + " failed: " + message(e), e);
     } finally {
@@ -159,6 +165,7 @@ final class SftpConnection implements Closeable {
   }
 
   FileAttributes lstat(byte[] path) throws IOException {
+    checkNotLost();
     try {
       return engine.lstat(str(path));
     } catch (IOException e) {
@@ -167,6 +174,7 @@ final class SftpConnection implements Closeable {
   }
 
   byte[] readlink(byte[] path) throws IOException {
+    checkNotLost();
     try {
       return bytes(engine.readLink(str(path)));
     } catch (IOException e) {
@@ -179,6 +187,7 @@ final class SftpConnection implements Closeable {
    * attributes and {@code ls -l} line, which SSHJ's {@code ls()} drops.
    */
   List<Named> readdir(byte[] path) throws IOException {
+    checkNotLost();
     try {
       byte[] handle = call(engine.newRequest(PacketType.OPENDIR).putString(str(path), NAMES))
           .ensurePacketTypeIs(PacketType.HANDLE).readStringAsBytes();
@@ -215,6 +224,7 @@ final class SftpConnection implements Closeable {
 
   /** Opens a file for reading with {@link #READ_AHEAD} read requests in flight. */
   InputStream open(byte[] path) throws IOException {
+    checkNotLost();
     RemoteFile file;
     try {
       file = engine.open(str(path), EnumSet.of(OpenMode.READ));
@@ -245,11 +255,23 @@ final class SftpConnection implements Closeable {
 
   /** Sends an extended request (e.g. {@code users-groups-by-id@openssh.com}) and returns the reply. */
   Response extended(String name, byte[]... args) throws IOException {
+    checkNotLost();
     var req = engine.newExtendedRequest(name);
     for (byte[] a : args) {
       req.putString(a);
     }
-    return call(req).ensurePacketTypeIs(PacketType.EXTENDED_REPLY);
+    try {
+      return call(req).ensurePacketTypeIs(PacketType.EXTENDED_REPLY);
+    } catch (IOException e) {
+      throw failure(bytes(name), e);
+    }
+  }
+
+  private void checkNotLost() {
+    SftpConnectionLostException e = lost.get();
+    if (e != null) {
+      throw e;
+    }
   }
 
   /** Whether the server announced {@code name@domain} in its SFTP version reply. */
@@ -261,34 +283,42 @@ final class SftpConnection implements Closeable {
     return engine.request(req).retrieve(engine.getTimeoutMs(), TimeUnit.MILLISECONDS);
   }
 
-  boolean alive() {
-    return ssh.isConnected() && ssh.getTransport().isRunning();
-  }
-
   /**
-   * What a failed request means: a missing or unreadable file (an ordinary checked exception
-   * naming it), or a lost connection ({@link SftpConnectionLostException}).
+   * What a failed request means: the server's answer about one file (an ordinary checked
+   * exception naming it), or anything else (no answer, a broken channel or transport, a packet
+   * that makes no sense), after which the connection cannot be trusted: {@link
+   * SftpConnectionLostException}, for this connection and every other of the tree.
    */
   IOException failure(byte[] path, IOException e) {
     String where = "'" + Posix.display(path) + "' on " + address.host();
-    if (e instanceof SFTPException s && s.getStatusCode() != null && alive()) {
-      switch (s.getStatusCode()) {
-        case NO_SUCH_FILE, NO_SUCH_PATH -> {
-          return new NoSuchFileException(Posix.display(path), null, "no such file on " + address.host());
-        }
-        case PERMISSION_DENIED -> {
-          return new AccessDeniedException(Posix.display(path), null, "permission denied on " + address.host());
-        }
-        default -> {
-          return new IOException(where + ": " + s.getStatusCode() + " " + message(e), e);
-        }
+    Response.StatusCode status = e instanceof SFTPException s ? s.getStatusCode() : Response.StatusCode.UNKNOWN;
+    switch (status) {
+      case NO_SUCH_FILE, NO_SUCH_PATH -> {
+        return new NoSuchFileException(Posix.display(path), null, "no such file on " + address.host());
+      }
+      case PERMISSION_DENIED -> {
+        return new AccessDeniedException(Posix.display(path), null, "permission denied on " + address.host());
+      }
+      case UNKNOWN, NO_CONNECTION, CONNECITON_LOST -> {
+        String why = timedOut(e) ? "no answer within " + REQUEST_TIMEOUT_MS / 1000 + " s" : message(e);
+        lost.compareAndSet(null, new SftpConnectionLostException("connection to " + address.host() + " port "
+            + address.port() + " lost while reading " + where + ": " + why, e));
+        close(); // a channel that failed this way is of no further use
+        throw lost.get();
+      }
+      default -> {
+        return new IOException(where + ": " + status + " " + message(e), e);
       }
     }
-    if (!alive()) {
-      throw new SftpConnectionLostException("connection to " + address.host() + " port " + address.port()
-          + " lost while reading " + where + ": " + message(e), e);
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
     }
-    return new IOException(where + ": " + message(e), e);
+    return false;
   }
 
   static String message(Throwable e) {

@@ -22,8 +22,9 @@ import net.schmizz.sshj.sftp.FileMode;
  *
  * <p>Holds a few SSH connections to the host: the walk (list, stat, readlink) uses the first;
  * {@link #open} spreads files over the others, so that several files are read at once, each
- * with several read requests in flight. Thread-safe. A broken connection makes every later call
- * throw {@link SftpConnectionLostException}.
+ * with several read requests in flight. Thread-safe. A broken connection (or one that stops
+ * answering for two minutes) makes every later call on any of them throw {@link
+ * SftpConnectionLostException}, so that a backup stops instead of recording the rest as errors.
  */
 public final class SftpTree implements SourceTree {
   /**
@@ -63,9 +64,10 @@ public final class SftpTree implements SourceTree {
     }
     KnownHosts hosts = new KnownHosts(knownHosts);
     List<SftpConnection> opened = new ArrayList<>();
+    var lost = new java.util.concurrent.atomic.AtomicReference<SftpConnectionLostException>();
     try {
       for (int i = 0; i < connections; i++) {
-        opened.add(SftpConnection.open(address, privateKey, hosts));
+        opened.add(SftpConnection.open(address, privateKey, hosts, lost));
       }
       return new SftpTree(address, opened);
     } catch (IOException | RuntimeException e) {

@@ -199,6 +199,18 @@ class SftpTreeIT {
   }
 
   @Test
+  void list_afterSessionsKilled_connectionLostOnEveryConnection() throws IOException {
+    try (SftpTree t = openTree()) {
+      t.list(RelPath.ROOT);
+      assertTrue(target.killSessions() > 0);
+      SftpConnectionLostException first = assertThrows(SftpConnectionLostException.class, () -> t.open(RelPath.of("secret")));
+      assertTrue(first.getMessage().startsWith("connection to 127.0.0.1 port " + target.port() + " lost"), first.getMessage());
+      // the walk's own connection may not have noticed yet; the tree as a whole has
+      assertThrows(SftpConnectionLostException.class, () -> t.list(RelPath.ROOT));
+    }
+  }
+
+  @Test
   void open_unknownHostKey_refusedNamingHostAndFingerprint() throws IOException {
     Path empty = work.resolve("empty_known_hosts");
     Files.writeString(empty, "");
