@@ -284,7 +284,7 @@ class BackupBench {
     return cmd;
   }
 
-  private static long duBytes(Path p) {
+  static long duBytes(Path p) {
     String out = Proc.run(List.of("du", "-sb", p.toString()), null, Map.of(), Duration.ofMinutes(10)).expect(0).out();
     return Long.parseLong(out.trim().split("\\s+")[0]);
   }
