@@ -1,14 +1,18 @@
 package dev.rewind.cli;
 
+import dev.rewind.config.HostConfig;
+import dev.rewind.config.RewindConfig;
 import dev.rewind.source.sftp.HostKey;
 import dev.rewind.source.sftp.KnownHosts;
 import java.io.Console;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code rewind trust [--known-hosts FILE] [--port N] [--yes] HOST}: the one explicit step that
@@ -19,22 +23,32 @@ import picocli.CommandLine.Parameters;
         "Compare the fingerprint with the host's own ('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' there)",
         "before saying yes. Backups refuse hosts whose key is unknown or changed."})
 final class TrustCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
   @Option(names = "--known-hosts", paramLabel = "FILE",
-      description = "The known_hosts file to add to (default: ${REWIND_CONFIG:-/etc/rewind}/known_hosts).")
+      description = "The known_hosts file to add to (default: known_hosts of rewind.conf, else CONFIG_DIR/known_hosts).")
   Path knownHosts;
 
-  @Option(names = {"-p", "--port"}, paramLabel = "N", description = "SSH port (default 22).")
-  int port = 22;
+  @Option(names = {"-p", "--port"}, paramLabel = "N",
+      description = "SSH port (default: the host's port in hosts.d, else 22).")
+  Integer port;
 
   @Option(names = {"-y", "--yes"}, description = "Record the key without asking (for scripts).")
   boolean yes;
 
-  @Parameters(index = "0", paramLabel = "HOST", description = "Host name or address, as used in backups.")
-  String host;
+  @Parameters(index = "0", paramLabel = "HOST",
+      description = "A host of hosts.d (its address and port are used), or a host name or address as used in backups.")
+  String name;
 
   @Override
   public Integer call() throws IOException {
-    KnownHosts file = new KnownHosts(knownHosts == null ? defaultKnownHosts() : knownHosts);
+    Path dir = main.configDir();
+    RewindConfig config = Files.isRegularFile(dir.resolve("rewind.conf")) ? RewindConfig.load(dir) : null;
+    HostConfig configured = config != null && config.hasHost(name) ? config.host(name) : null;
+    String host = configured != null ? configured.address() : name;
+    int port = this.port != null ? this.port : configured != null ? configured.port() : 22;
+    KnownHosts file = new KnownHosts(knownHosts != null ? knownHosts
+        : config != null ? config.global().knownHosts() : defaultKnownHosts(dir));
     HostKey key = KnownHosts.scan(host, port);
     String where = host + (port == 22 ? "" : " port " + port);
     System.out.println(where + " offers " + key.describe());
@@ -65,17 +79,15 @@ final class TrustCommand implements Callable<Integer> {
     return answer != null && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
   }
 
-  /** Rewind's configuration directory: {@code $REWIND_CONFIG}, else {@code /etc/rewind}. */
-  static Path configDir() {
-    String env = System.getenv("REWIND_CONFIG");
-    return Path.of(env == null || env.isEmpty() ? "/etc/rewind" : env);
+  /** The known_hosts file when no option names one: rewind.conf's, else CONFIG_DIR/known_hosts. */
+  static Path defaultKnownHosts(Path configDir) throws IOException {
+    return Files.isRegularFile(configDir.resolve("rewind.conf"))
+        ? RewindConfig.load(configDir).global().knownHosts() : configDir.resolve("known_hosts");
   }
 
-  static Path defaultKnownHosts() {
-    return configDir().resolve("known_hosts");
-  }
-
-  static Path defaultKey() {
-    return configDir().resolve("id_ed25519");
+  /** The SSH key when no option names one: rewind.conf's, else CONFIG_DIR/id_ed25519. */
+  static Path defaultKey(Path configDir) throws IOException {
+    return Files.isRegularFile(configDir.resolve("rewind.conf"))
+        ? RewindConfig.load(configDir).global().key() : configDir.resolve("id_ed25519");
   }
 }

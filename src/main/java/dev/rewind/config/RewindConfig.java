@@ -63,6 +63,11 @@ public final class RewindConfig {
     return List.copyOf(hosts.values());
   }
 
+  /** Whether hosts.d has a host called {@code name}. */
+  public boolean hasHost(String name) {
+    return hosts.containsKey(name);
+  }
+
   /**
    * The host called {@code name}.
    *

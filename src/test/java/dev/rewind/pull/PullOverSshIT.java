@@ -94,6 +94,30 @@ class PullOverSshIT {
     assertTrue(Files.readString(work.resolve("state/web3.state")).contains("last_result=failed"));
   }
 
+  @Test
+  void pull_unknownHostKeyRefused_untilTrustOfTheConfiguredHostName() throws IOException {
+    Path conf = work.resolve("conf-trust");
+    Files.createDirectories(conf.resolve("hosts.d"));
+    Files.createDirectories(work.resolve("src"));
+    TreeBuilder.at(work.resolve("src/trusted"), T1 - 1000).file("a", "alpha\n");
+    Files.writeString(conf.resolve("rewind.conf"), String.join("\n", "repository_root = " + work.resolve("repos-trust"),
+        "state_dir = " + work.resolve("state-trust"), "user = " + SshTarget.USER, ""));
+    hostFile(conf, "web1", web1.port(), web1.clientKey(), work.resolve("src/trusted"), "");
+
+    Proc.Result refused = RewindJar.run(TZ, "--current-time", Long.toString(T1), "--config", conf.toString(), "pull", "web1");
+    assertEquals(1, refused.exitCode(), refused.out());
+    assertTrue(refused.out().contains("web1: FAILED: ") && refused.out().toLowerCase().contains("host key"), refused.out());
+
+    Proc.Result trust = RewindJar.run(TZ, "--config", conf.toString(), "trust", "--yes", "web1");
+    assertEquals(0, trust.exitCode(), trust.out() + trust.stderr());
+    assertTrue(trust.out().contains("SHA256:"), "shows the fingerprint: " + trust.out());
+    assertTrue(Files.readString(conf.resolve("known_hosts")).startsWith("[127.0.0.1]:" + web1.port() + " "),
+        "recorded for the configured address and port");
+
+    Proc.Result pulled = RewindJar.run(TZ, "--current-time", Long.toString(T1), "--config", conf.toString(), "pull", "web1");
+    assertEquals(0, pulled.exitCode(), pulled.out() + pulled.stderr());
+  }
+
   private static void hostFile(Path conf, String host, int port, Path key, Path path, String extra) throws IOException {
     Files.writeString(conf.resolve("hosts.d/" + host + ".conf"), String.join("\n", "address = 127.0.0.1", "port = " + port,
         "key = " + key, "path = " + path, extra, ""));
