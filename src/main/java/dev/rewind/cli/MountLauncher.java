@@ -68,17 +68,12 @@ final class MountLauncher {
    * @throws IOException when the mount does not come up, with the child's reason
    */
   Attached attached() throws IOException, InterruptedException {
-    List<String> cmd = command("--notify-ready", "--exit-with-parent");
-    Process p = new ProcessBuilder(cmd)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+    Process p = start(command("--notify-ready", "--exit-with-parent"), ProcessBuilder.Redirect.INHERIT);
     List<String> said = new ArrayList<>();
-    CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> awaitReady(p, said));
     boolean up;
     try {
-      up = ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      up = readyWithin(p, said);
+    } catch (TimeoutException e) {
       up = false;
     }
     if (!up) {
@@ -138,20 +133,14 @@ final class MountLauncher {
       cmd.add("/usr/bin/setsid");
     }
     cmd.addAll(command("--notify-ready"));
-    Process p = new ProcessBuilder(cmd)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    Process p = start(cmd, ProcessBuilder.Redirect.appendTo(log.toFile()));
     List<String> said = new ArrayList<>();
-    CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> awaitReady(p, said));
     boolean up;
     try {
-      up = ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      up = readyWithin(p, said);
     } catch (TimeoutException e) {
       p.destroyForcibly();
       throw new IOException("the mount did not come up within " + READY_TIMEOUT_SECONDS + " s (log: " + log + ")");
-    } catch (java.util.concurrent.ExecutionException e) {
-      up = false;
     }
     p.getInputStream().close();
     if (up) {
@@ -165,6 +154,21 @@ final class MountLauncher {
       System.err.println("rewind: daemon: " + line);
     }
     return said.stream().anyMatch(l -> l.startsWith("rewind: error:")) ? ExitCode.ERROR : ExitCode.INTERNAL;
+  }
+
+  private static Process start(List<String> cmd, ProcessBuilder.Redirect stderr) throws IOException {
+    return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectError(stderr).start();
+  }
+
+  /** Whether the child said READY (false: it ended first); what it said before goes to {@code said}. */
+  private static boolean readyWithin(Process p, List<String> said) throws TimeoutException, InterruptedException {
+    CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> awaitReady(p, said));
+    try {
+      return ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false;
+    }
   }
 
   private static boolean awaitReady(Process p, List<String> said) {
