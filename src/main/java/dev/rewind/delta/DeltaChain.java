@@ -20,8 +20,11 @@ import java.util.Arrays;
  * and starts a new chain on it. Not thread-safe.
  */
 public final class DeltaChain {
-  /** 16 bytes a piece, two lists alive while a delta is applied: 32 MiB at most. */
-  private static final int MAX_PIECES = 1 << 20;
+  /**
+   * 16 bytes a piece, two lists alive while a delta is applied: 8 MiB at most. A 128 MiB file
+   * with a few edits a session needs tens of pieces; one delta has at most a command a block.
+   */
+  private static final int MAX_PIECES = 1 << 18;
   private static final int BUFFER = 256 * 1024;
 
   private final long literalBudget;

@@ -30,10 +30,11 @@ public final class ContentReconstructor {
   /** One copy buffer per thread: restores copy tens of thousands of files. */
   private static final ThreadLocal<byte[]> COPY_BUFFER = ThreadLocal.withInitial(() -> new byte[BUFFER]);
   /**
-   * Delta literal bytes one rebuild may hold in memory while it composes a chain. Edits of big
-   * files need a few KiB; a chain whose literals outgrow this writes a version out to scratch.
+   * Delta literal bytes one rebuild may hold in memory while it composes a chain (mounts rebuild
+   * several files at once). Edits of big files need a few KiB; a chain whose literals outgrow
+   * this writes a version out to scratch, as every step did before.
    */
-  private static final long LITERAL_BUDGET = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16);
+  private static final long LITERAL_BUDGET = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 32);
 
   private final Repository repo;
   private final IncrementLookup increments;
