@@ -56,7 +56,6 @@ final class TreeMerge {
   private final ArrayDeque<CompletableFuture<Emission>> pending = new ArrayDeque<>();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private ExecutorService workers;
-  private SourceLister lister;
   private final Map<RelPath, Boolean> scanned = new HashMap<>();
   private final Accounts accounts = new Accounts();
   private final Deque<Frame> frames = new ArrayDeque<>();
@@ -122,12 +121,10 @@ final class TreeMerge {
       t.setDaemon(true);
       return t;
     });
-    lister = new SourceLister(source);
     try {
       process(oldRoot, newRoot);
       drain(true);
     } finally {
-      lister.close();
       workers.shutdownNow();
     }
   }
@@ -160,11 +157,6 @@ final class TreeMerge {
       carryOldSubtree(dir);
       return;
     }
-    for (SourceEntry e : fresh) {
-      if (e.meta().type() == FileType.DIRECTORY) {
-        lister.readAhead(e.path());
-      }
-    }
     int i = 0;
     while (true) {
       FileMeta o = oldIsDir && oldNext != null && dir.equals(oldNext.path().parent()) ? oldNext : null;
@@ -183,7 +175,7 @@ final class TreeMerge {
   private List<SourceEntry> listSource(RelPath dir) {
     List<SourceEntry> all;
     try {
-      all = lister.list(dir);
+      all = source.list(dir);
     } catch (IOException e) {
       error("ListError", dir, e);
       return null;
