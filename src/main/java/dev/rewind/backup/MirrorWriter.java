@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class MirrorWriter {
   private static final int BUFFER = 1 << 18;
+  /** How much of a mirror file may be written before the kernel is asked to start writing it out. */
+  private static final long WRITE_BACK_EVERY = 8L << 20;
 
   private final byte[] root;
   private final FilenameQuoting quoting;
@@ -82,7 +84,7 @@ final class MirrorWriter {
     byte[] temp = tempBeside(meta.path());
     MessageDigest sha1 = sha1();
     long[] size = {0};
-    try (OutputStream raw = RepositoryWriteException.guard(Posix.createStream(temp, 0600), root, meta.path().toString())) {
+    try (OutputStream raw = RepositoryWriteException.guard(Posix.createStream(temp, 0600, WRITE_BACK_EVERY), root, meta.path().toString())) {
       OutputStream hashing = new java.io.FilterOutputStream(raw) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
@@ -99,7 +101,8 @@ final class MirrorWriter {
       OutputStream buffered = new java.io.BufferedOutputStream(hashing, BUFFER);
       content.writeTo(buffered);
       buffered.flush();
-      // No fsync per file: the session syncs the file system once before it commits.
+      // No fsync per file: the session syncs the file system once before it commits. Write-back
+      // of big files starts while they are written, so that sync finds little left to do.
     } catch (IOException | RuntimeException e) {
       deleteQuietly(temp);
       throw e;

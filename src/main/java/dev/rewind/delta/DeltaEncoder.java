@@ -7,9 +7,6 @@ import java.util.Objects;
 
 /** Writes librsync deltas that turn a basis (known by its signature) into a target stream. */
 public final class DeltaEncoder {
-  /** rdiff-backup keeps 8 bytes of the MD4 sum per block. */
-  private static final int RDIFF_BACKUP_STRONG_LENGTH = 8;
-
   private DeltaEncoder() {}
 
   /**
@@ -26,14 +23,15 @@ public final class DeltaEncoder {
   }
 
   /**
-   * Encodes the way rdiff-backup writes a reverse increment: signature of {@code newer} (MD4,
-   * rollsum, strong length 8, block length by {@link BlockLength#forFileSize}), then a delta from
-   * it to {@code older}. {@code newerSize} only picks the block length.
+   * Encodes the way rdiff-backup writes a reverse increment: signature of {@code newer} (rollsum,
+   * block length by {@link BlockLength#forFileSize}), then a delta from it to {@code older}.
+   * {@code newerSize} only picks the block length. The signature never leaves this process, so
+   * its strong sums are SHA-256 rather than rdiff-backup's MD4 (see {@link
+   * Signature#computeInProcess}); any librsync can apply the delta.
    */
   public static void encode(InputStream newer, long newerSize, InputStream older, OutputStream delta)
       throws IOException {
-    Signature sig = Signature.compute(newer, BlockLength.forFileSize(newerSize),
-        RDIFF_BACKUP_STRONG_LENGTH, SignatureKind.MD4_ROLLSUM);
+    Signature sig = Signature.computeInProcess(newer, BlockLength.forFileSize(newerSize));
     encode(sig, older, delta);
   }
 }

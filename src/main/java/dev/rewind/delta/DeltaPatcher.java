@@ -8,13 +8,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 
 /** Applies a librsync delta to a random-access basis, streaming the result with bounded memory. */
-public final class DeltaPatcher {
+public final class DeltaPatcher implements DeltaCommands.Sink {
   /** One buffer collects output for both LITERAL and COPY, so small commands become big writes. */
   private static final int BUFFER = 256 * 1024;
 
   private final SeekableByteChannel basis;
   private final long basisSize;
-  private final ByteReader delta;
+  private final InputStream delta;
   private final OutputStream out;
   private final byte[] buf = new byte[BUFFER];
   private final ByteBuffer window = ByteBuffer.wrap(buf);
@@ -25,7 +25,7 @@ public final class DeltaPatcher {
       throws IOException {
     this.basis = basis;
     this.basisSize = basis.size();
-    this.delta = new ByteReader(delta);
+    this.delta = delta;
     this.out = out;
   }
 
@@ -42,69 +42,26 @@ public final class DeltaPatcher {
   }
 
   private long run() throws IOException {
-    long magic = delta.readUnsigned(4, "magic");
-    if (magic != DeltaFormat.DELTA_MAGIC) {
-      throw new DeltaFormatException(
-          String.format("bad delta magic 0x%08x (expected 0x%08x)", magic, DeltaFormat.DELTA_MAGIC), 0);
-    }
-    while (command()) {
-      // each call handles one command
-    }
+    DeltaCommands.read(delta, this);
     drain();
     out.flush();
     return written;
   }
 
-  /** Executes one command; false after END. */
-  private boolean command() throws IOException {
-    long at = delta.offset();
-    int op = delta.readByteOrEof();
-    if (op < 0) {
-      throw new DeltaFormatException("delta ends without END command", at);
-    }
-    if (op == DeltaFormat.OP_END) {
-      return false;
-    }
-    if (op <= DeltaFormat.MAX_INLINE_LITERAL) {
-      literal(op, at);
-    } else if (op < DeltaFormat.OP_COPY) {
-      int width = DeltaFormat.width(op - DeltaFormat.OP_LITERAL_N);
-      literal(checkLength(delta.readUnsigned(width, "LITERAL length"), "LITERAL", at), at);
-    } else if (op <= DeltaFormat.OP_LAST_COPY) {
-      int widths = op - DeltaFormat.OP_COPY;
-      long start = delta.readUnsigned(DeltaFormat.width(widths >> 2), "COPY start");
-      long length = delta.readUnsigned(DeltaFormat.width(widths & 3), "COPY length");
-      copy(start, checkLength(length, "COPY", at), at);
-    } else {
-      throw new DeltaFormatException(String.format("bogus command 0x%02x", op), at);
-    }
-    return true;
-  }
-
-  private static long checkLength(long length, String command, long at)
-      throws DeltaFormatException {
-    // An 8-byte length with the top bit set reads as negative; librsync rejects zero as corrupt.
-    if (length <= 0) {
-      throw new DeltaFormatException(
-          command + " with invalid length " + Long.toUnsignedString(length), at);
-    }
-    return length;
-  }
-
-  private void literal(long length, long at) throws IOException {
+  @Override
+  public void literal(long length, ByteReader data, long at) throws IOException {
     for (long left = length; left > 0; ) {
       int n = (int) Math.min(left, BUFFER - buffered);
-      delta.readFully(buf, buffered, n, "LITERAL data of command at offset " + at);
+      data.readFully(buf, buffered, n, "LITERAL data of command at offset " + at);
       advance(n);
       left -= n;
     }
   }
 
-  private void copy(long start, long length, long at) throws IOException {
+  @Override
+  public void copy(long start, long length, long at) throws IOException {
     if (start < 0 || start > basisSize || length > basisSize - start) {
-      throw new DeltaFormatException(
-          "COPY of " + length + " bytes from " + Long.toUnsignedString(start)
-              + " lies outside the basis of " + basisSize + " bytes", at);
+      throw DeltaCommands.outsideBasis(start, length, basisSize, at);
     }
     long pos = start;
     for (long left = length; left > 0; ) {

@@ -39,7 +39,7 @@ final class RollingMatcher {
 
   RollingMatcher(Signature sig, InputStream target, DeltaWriter writer) {
     this.index = new BlockIndex(sig);
-    this.hasher = new StrongHash(sig.kind());
+    this.hasher = new StrongHash(sig.strongFunction());
     this.writer = writer;
     this.in = target;
     this.blockLength = sig.blockLength();

@@ -16,7 +16,12 @@ public final class Signature {
   /** Blocks hashed per read when computing, so a small block length does not mean small reads. */
   private static final int READ_CHUNK = 256 * 1024;
 
+  /** Strong sum bytes kept per block by {@link #computeInProcess}: twice rdiff-backup's 8. */
+  private static final int IN_PROCESS_STRONG_LENGTH = 16;
+
   private final SignatureKind kind;
+  /** The kind's own strong hash, except for in-process signatures (see {@link #computeInProcess}). */
+  private final StrongFunction function;
   private final int blockLength;
   private final int strongLength;
   private final int blockCount;
@@ -24,9 +29,10 @@ public final class Signature {
   /** Block i's strong sum is strong[i*strongLength, (i+1)*strongLength). */
   private final byte[] strong;
 
-  private Signature(SignatureKind kind, int blockLength, int strongLength, int count, int[] weak,
-      byte[] strong) {
+  private Signature(SignatureKind kind, StrongFunction function, int blockLength, int strongLength,
+      int count, int[] weak, byte[] strong) {
     this.kind = kind;
+    this.function = function;
     this.blockLength = blockLength;
     this.strongLength = strongLength;
     this.blockCount = count;
@@ -41,7 +47,24 @@ public final class Signature {
   public static Signature compute(InputStream newer, int blockLength, int strongLength,
       SignatureKind kind) throws IOException {
     check(kind, blockLength, strongLength);
-    StrongHash hasher = new StrongHash(kind);
+    return compute(newer, blockLength, strongLength, kind, kind.strongFunction());
+  }
+
+  /**
+   * A signature for a delta encoded in this process only: rollsum weak sums as rdiff-backup's,
+   * but 16 bytes of SHA-256 as strong sums, several times faster to compute than MD4 here. The
+   * delta it yields is an ordinary librsync delta (deltas do not name the signature's hash), but
+   * the signature itself matches no librsync magic, so {@link #writeTo} refuses it.
+   */
+  static Signature computeInProcess(InputStream newer, int blockLength) throws IOException {
+    check(SignatureKind.MD4_ROLLSUM, blockLength, IN_PROCESS_STRONG_LENGTH);
+    return compute(newer, blockLength, IN_PROCESS_STRONG_LENGTH, SignatureKind.MD4_ROLLSUM,
+        StrongFunction.SHA256);
+  }
+
+  private static Signature compute(InputStream newer, int blockLength, int strongLength,
+      SignatureKind kind, StrongFunction function) throws IOException {
+    StrongHash hasher = new StrongHash(function);
     byte[] chunk = new byte[Math.max(1, READ_CHUNK / blockLength) * blockLength];
     Builder b = new Builder(strongLength);
     while (true) {
@@ -55,7 +78,7 @@ public final class Signature {
         break;
       }
     }
-    return b.build(kind, blockLength);
+    return b.build(kind, function, blockLength);
   }
 
   /** Parses a librsync signature stream up to its end; does not close it. */
@@ -82,11 +105,14 @@ public final class Signature {
       r.readFully(sum, 0, sl, "strong sum of block " + b.count);
       b.add(w, sum, 0);
     }
-    return b.build(kind, (int) blockLength);
+    return b.build(kind, kind.strongFunction(), (int) blockLength);
   }
 
   /** Writes this signature in librsync format; flushes but does not close {@code out}. */
   public void writeTo(OutputStream out) throws IOException {
+    if (function != kind.strongFunction()) {
+      throw new IllegalStateException("an in-process signature has no librsync form: " + this);
+    }
     DataOutputStream d = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
     d.writeInt(kind.magic());
     d.writeInt(blockLength);
@@ -96,6 +122,11 @@ public final class Signature {
       d.write(strong, i * strongLength, strongLength);
     }
     d.flush();
+  }
+
+  /** The hash of the strong sums: the kind's own, or SHA-256 for an in-process signature. */
+  StrongFunction strongFunction() {
+    return function;
   }
 
   public SignatureKind kind() {
@@ -137,7 +168,7 @@ public final class Signature {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Signature s && kind == s.kind && blockLength == s.blockLength
+    return o instanceof Signature s && kind == s.kind && function == s.function && blockLength == s.blockLength
         && strongLength == s.strongLength && blockCount == s.blockCount
         && Arrays.equals(weak, 0, blockCount, s.weak, 0, blockCount)
         && Arrays.equals(strong, 0, blockCount * strongLength, s.strong, 0, blockCount * strongLength);
@@ -154,7 +185,8 @@ public final class Signature {
 
   @Override
   public String toString() {
-    return "Signature[" + kind + ", blockLength=" + blockLength + ", strongLength=" + strongLength
+    return "Signature[" + kind + (function == kind.strongFunction() ? "" : "/" + function)
+        + ", blockLength=" + blockLength + ", strongLength=" + strongLength
         + ", blocks=" + blockCount + "]";
   }
 
@@ -210,8 +242,8 @@ public final class Signature {
       count++;
     }
 
-    Signature build(SignatureKind kind, int blockLength) {
-      return new Signature(kind, blockLength, strongLength, count,
+    Signature build(SignatureKind kind, StrongFunction function, int blockLength) {
+      return new Signature(kind, function, blockLength, strongLength, count,
           Arrays.copyOf(weak, count), Arrays.copyOf(strong, count * strongLength));
     }
   }

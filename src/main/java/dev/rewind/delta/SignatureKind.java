@@ -1,9 +1,5 @@
 package dev.rewind.delta;
 
-import org.bouncycastle.crypto.Digest;
-import org.bouncycastle.crypto.digests.Blake2bDigest;
-import org.bouncycastle.crypto.digests.MD4Digest;
-
 /** The four librsync signature flavours: a magic number naming a weak (rolling) and a strong hash. */
 public enum SignatureKind {
   /** What rdiff-backup uses (with strong length 8). */
@@ -53,9 +49,8 @@ public enum SignatureKind {
     return null;
   }
 
-  /** A fresh strong-hash instance; BouncyCastle digests are stateful, so one per user. */
-  Digest newDigest() {
-    // librsync uses unkeyed BLAKE2b with a 32-byte digest, not a truncated BLAKE2b-512.
-    return blake2 ? new Blake2bDigest(256) : new MD4Digest();
+  /** The strong hash this kind's magic promises. */
+  StrongFunction strongFunction() {
+    return blake2 ? StrongFunction.BLAKE2B_256 : StrongFunction.MD4;
   }
 }

@@ -3,6 +3,7 @@ package dev.rewind.history;
 import dev.rewind.core.FileMeta;
 import dev.rewind.core.RepositoryException;
 import dev.rewind.core.SessionTime;
+import dev.rewind.delta.DeltaChain;
 import dev.rewind.delta.DeltaPatcher;
 import dev.rewind.posix.Posix;
 import dev.rewind.repo.IncrementType;
@@ -28,6 +29,12 @@ public final class ContentReconstructor {
   private static final int BUFFER = 1 << 18;
   /** One copy buffer per thread: restores copy tens of thousands of files. */
   private static final ThreadLocal<byte[]> COPY_BUFFER = ThreadLocal.withInitial(() -> new byte[BUFFER]);
+  /**
+   * Delta literal bytes one rebuild may hold in memory while it composes a chain (mounts rebuild
+   * several files at once). Edits of big files need a few KiB; a chain whose literals outgrow
+   * this writes a version out to scratch, as every step did before.
+   */
+  private static final long LITERAL_BUDGET = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 32);
 
   private final Repository repo;
   private final IncrementLookup increments;
@@ -119,8 +126,8 @@ public final class ContentReconstructor {
       return;
     }
     Scratch.Temp basis = null;
+    FileChannel basisChannel = null;
     try {
-      FileChannel basisChannel;
       if (fromSnapshot) {
         basis = scratch.newFile();
         try (InputStream in = Repository.open(chain.get(diffs)); OutputStream o = Channels.newOutputStream(basis.channel())) {
@@ -130,27 +137,39 @@ public final class ContentReconstructor {
       } else {
         basisChannel = mirrorChannel(meta);
       }
+      // The versions between the basis and the one asked for stay in memory as pieces of the
+      // basis and of delta literals; one is written to scratch only when it outgrows the budget.
+      DeltaChain version = DeltaChain.over(basisChannel.size(), LITERAL_BUDGET);
       for (int i = diffs - 1; i >= 0; i--) {
         RepoFile diff = chain.get(i);
-        try (FileChannel b = basisChannel; InputStream delta = Repository.open(diff)) {
-          if (i == 0) {
-            DeltaPatcher.apply(b, delta, out);
-          } else {
+        try {
+          boolean composed;
+          try (InputStream delta = Repository.open(diff)) {
+            composed = version.apply(delta);
+          }
+          if (!composed) {
             Scratch.Temp next = scratch.newFile();
-            try (OutputStream o = new java.io.BufferedOutputStream(Channels.newOutputStream(next.channel()), BUFFER)) {
-              DeltaPatcher.apply(b, delta, o);
+            try (InputStream delta = Repository.open(diff);
+                OutputStream o = new java.io.BufferedOutputStream(Channels.newOutputStream(next.channel()), BUFFER)) {
+              DeltaPatcher.apply(version.channel(basisChannel), delta, o);
             }
+            basisChannel.close();
             if (basis != null) {
               basis.delete();
             }
             basis = next;
             basisChannel = Posix.openRead(next.path());
+            version = DeltaChain.over(basisChannel.size(), LITERAL_BUDGET);
           }
         } catch (IOException e) {
           throw new RepositoryException("cannot apply increment '" + diff.display() + "': " + e.getMessage(), e);
         }
       }
+      version.writeTo(basisChannel, out);
     } finally {
+      if (basisChannel != null) {
+        basisChannel.close();
+      }
       if (basis != null) {
         basis.delete();
       }

@@ -37,6 +37,9 @@ public interface Libc {
   int syncfs(int fd);
 
   @SaveError
+  int sync_file_range(int fd, long offset, long nbytes, int flags);
+
+  @SaveError
   Pointer opendir(@In byte[] path);
 
   @SaveError

@@ -142,7 +142,7 @@ class DeltaPropertiesTest {
     return b;
   }
 
-  private static byte[] mutate(Random rnd, byte[] basis, StringBuilder story) {
+  static byte[] mutate(Random rnd, byte[] basis, StringBuilder story) {
     byte[] t = basis;
     int edits = rnd.nextInt(6);
     for (int e = 0; e < edits; e++) {

@@ -38,6 +38,21 @@ class SignatureTest {
   }
 
   @Test
+  void computeInProcess_abc_keeps16BytesOfSha256AndRollsum() throws Exception {
+    Signature s = Signature.computeInProcess(new ByteArrayInputStream(abc()), 64);
+    assertEquals(SignatureKind.MD4_ROLLSUM, s.kind());
+    assertEquals(Rollsum.of(abc(), 0, 3), s.weakSum(0));
+    assertArrayEquals(hex("ba7816bf8f01cfea414140de5dae2223"), s.strongSum(0));
+  }
+
+  @Test
+  void computeInProcess_hasNoLibrsyncForm_writeToRefuses() throws Exception {
+    Signature s = Signature.computeInProcess(new ByteArrayInputStream(abc()), 64);
+    assertThrows(IllegalStateException.class, () -> s.writeTo(new ByteArrayOutputStream()));
+    assertTrue(!s.equals(signature(abc(), 64, 16, SignatureKind.MD4_ROLLSUM)));
+  }
+
+  @Test
   void compute_emptyInput_isHeaderOnly() throws Exception {
     Signature s = signature(new byte[0], 64, 8, SignatureKind.MD4_ROLLSUM);
     assertEquals(0, s.blockCount());

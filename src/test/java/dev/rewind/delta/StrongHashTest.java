@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** MD4 (RFC 1320 test suite) and BLAKE2b-256 as librsync uses them. */
+/** MD4 (RFC 1320 test suite) and BLAKE2b-256 as librsync uses them, and the in-process SHA-256. */
 class StrongHashTest {
   private final StrongHash md4 = new StrongHash(SignatureKind.MD4_ROLLSUM);
   private final StrongHash blake2 = new StrongHash(SignatureKind.BLAKE2_RABINKARP);
+  private final StrongHash sha256 = new StrongHash(StrongFunction.SHA256);
 
   @Test
   void md4_rfc1320Vectors_match() {
@@ -41,6 +42,12 @@ class StrongHashTest {
   @Test
   void blake2b256_empty_matches() {
     assertArrayEquals(hex("0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"), hash(blake2, ""));
+  }
+
+  @Test
+  void sha256_reusedInstance_matchesFips180Vector() {
+    hash(sha256, "something else first");
+    assertArrayEquals(hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), hash(sha256, "abc"));
   }
 
   private static byte[] hash(StrongHash h, String s) {
