@@ -66,6 +66,19 @@ class StatusIT {
   }
 
   @Test
+  void status_withoutOptions_takesRootStateDirAndStaleAfterFromTheConfiguration() throws IOException {
+    Files.deleteIfExists(PullState.file(fleet.stateDir, "db"));
+    Path conf = dir.resolve("conf");
+    Files.createDirectories(conf);
+    Files.writeString(conf.resolve("rewind.conf"), String.join("\n", "repository_root = " + fleet.root,
+        "state_dir = " + fleet.stateDir, "stale_after = 1D", ""));
+    Proc.Result r = RewindJar.run("UTC", "--current-time", Long.toString(NOW), "--config", conf.toString(), "status");
+    assertEquals(1, r.exitCode(), r.out() + r.stderr());
+    assertTrue(r.out().contains("db: ALARM: last session 2024-04-02T09:00:00Z is 1d01h old (limit 1d00h)"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("web1 ")), r.out());
+  }
+
+  @Test
   void status_failedPull_exitsOneWithTheError() throws IOException {
     fleet.state("db", "last_attempt=" + (NOW - 600), "last_success=" + (Fleet.T1 + Fleet.DAY),
         "last_result=failed", "last_error=ssh: connect to host db port 22: Connection refused", "last_duration_ms=1200");
