@@ -7,6 +7,7 @@ import dev.rewind.core.SessionTime;
 import dev.rewind.backup.BackupOptions;
 import dev.rewind.backup.BackupSession;
 import dev.rewind.backup.Progress;
+import dev.rewind.backup.SourceSelection;
 import dev.rewind.fuse.MountOptions;
 import dev.rewind.history.History;
 import dev.rewind.history.MetadataChain;
@@ -65,6 +66,10 @@ final class DemoCommand implements Callable<Integer> {
     if (given != null && !Files.isDirectory(source)) {
       throw new java.nio.file.NotDirectoryException(source + " (--source)");
     }
+    if (given != null && source.startsWith(work)) { // the demo directory is recreated: never a user's files
+      throw new IllegalArgumentException("--source '" + source + "' lies inside the demo directory '" + work
+          + "', which the demo recreates; give another --dir");
+    }
     recreate(work);
     Files.createDirectories(repos);
     long day1 = main.now() - 2 * DAY;
@@ -73,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
       if (given == null) {
         SampleTree.writeDay(source, day, day1 + day * DAY);
       }
-      backup(source, repo, day1 + day * DAY);
+      backup(source, work, repo, day1 + day * DAY);
     }
     say("\n$ rewind list increments " + repo);
     new picocli.CommandLine(new Main()).execute("list", "increments", repo.toString());
@@ -180,11 +185,13 @@ final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(work);
   }
 
-  private static void backup(Path source, Path repo, long time) throws IOException {
+  /** One session, as {@code rewind backup} makes it; the demo directory is left out when it lies inside the source. */
+  private static void backup(Path source, Path work, Path repo, long time) throws IOException {
     say("$ rewind --current-time " + time + " backup " + source + " " + repo);
-    byte[] src = Posix.bytes(source);
-    try (LocalTree tree = new LocalTree(src)) {
-      BackupSession.Result r = BackupSession.run(tree, src, Posix.bytes(repo), BackupOptions.defaults(time), Progress.NONE);
+    SourceSelection chosen = SourceSelection.of(source.toString(), List.of(work.toString()), List.of());
+    try (LocalTree tree = new LocalTree(chosen.root())) {
+      BackupOptions options = new BackupOptions(time, java.time.ZoneId.systemDefault(), chosen.selection(), false, true);
+      BackupSession.Result r = BackupSession.run(tree, chosen.matchPath(), Posix.bytes(repo), options, Progress.NONE);
       say("  session " + r.time() + ": " + r.stats().sourceFiles() + " entries, " + r.stats().changedFiles() + " changed");
     }
   }

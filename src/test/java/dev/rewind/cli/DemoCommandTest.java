@@ -49,4 +49,26 @@ class DemoCommandTest {
     assertEquals("127.0.0.1 localhost\n", Files.readString(mine.resolve("etc/hosts")));
     assertFalse(Files.exists(mine.resolve("notes.txt")), "the sample's changes are not made to a given directory");
   }
+
+  @Test
+  void demo_givenSourceHoldingTheDemoDirectory_leavesTheDemoOut() throws Exception {
+    Path mine = tmp.resolve("mine");
+    Files.createDirectories(mine);
+    Files.writeString(mine.resolve("a.txt"), "a\n");
+    Path dir = mine.resolve("demo");
+    assertEquals(0, Main.run("--current-time", "1711962000", "demo", "--no-mount", "--source", mine.toString(),
+        "--dir", dir.toString()));
+    assertEquals("a\n", Files.readString(dir.resolve("restored-day1/a.txt")));
+    assertFalse(Files.exists(dir.resolve("restored-day1/demo")), "the demo's own repository is not backed up");
+  }
+
+  @Test
+  void demo_givenSourceInsideTheDemoDirectory_refused() throws Exception {
+    Path dir = tmp.resolve("demo");
+    Path inside = dir.resolve("precious");
+    Files.createDirectories(inside);
+    Files.writeString(inside.resolve("keep.txt"), "keep me");
+    assertEquals(ExitCode.ERROR, Main.run("demo", "--no-mount", "--source", inside.toString(), "--dir", dir.toString()));
+    assertEquals("keep me", Files.readString(inside.resolve("keep.txt")));
+  }
 }
