@@ -52,8 +52,10 @@ public final class FuseMount implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    IndexCache indexes = new IndexCache(options.indexBytes(), workers);
-    this.versions = new VersionCache(cache, options.memoryBytes(), options.memoryMaxFile(), options.diskBytes(), workers);
+    // a request about to wait for an index build or a rebuild hands reading over to another thread
+    IndexCache indexes = new IndexCache(options.indexBytes(), workers, FuseLoop::mayBlock);
+    this.versions = new VersionCache(cache, options.memoryBytes(), options.memoryMaxFile(), options.diskBytes(), workers,
+        FuseLoop::mayBlock);
     Hosts hosts = new Hosts(this.root, cache, options.zone(), System::nanoTime, options.refresh().toNanos(), log);
     HistoryTree tree = new HistoryTree(hosts, indexes, versions, ids, options.timeout(), System.currentTimeMillis() / 1000,
         System::nanoTime, options.refresh());

@@ -121,9 +121,6 @@ final class HistoryTree {
       }
       throw new NotDirectoryException(display(path)); // the kernel follows the link itself
     }
-    if (!indexes.contains(s.history(), named.session())) {
-      FuseLoop.mayBlock(); // indexing a session takes a while: let another thread answer meanwhile
-    }
     SessionIndex index = indexes.get(s.history(), named.session(), timeout);
     int e = index.resolve(p.inside());
     if (e < 0) {
@@ -318,7 +315,6 @@ final class HistoryTree {
     SessionIndex index = n.index();
     FileMeta meta = index.meta(index.hardLinkLeader(n.entry())); // the group's first path carries the SHA-1
     try {
-      FuseLoop.mayBlock(); // the version may need rebuilding: let another thread answer meanwhile
       Version v = versions.open(n.history(), meta, index.session(), timeout);
       return new Opened(v, n.via() != SessionNames.Kind.DAY);
     } catch (IOException | RuntimeException e) {

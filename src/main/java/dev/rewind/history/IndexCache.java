@@ -25,6 +25,7 @@ public final class IndexCache {
   private final AsyncCache<Key, SessionIndex> cache;
   private final Executor builders;
   private final long maxBytes;
+  private final Runnable beforeWait;
 
   private record Key(String repository, long session) {}
 
@@ -33,8 +34,17 @@ public final class IndexCache {
    * @param builders runs index builds (bounds how many run at once)
    */
   public IndexCache(long maxBytes, Executor builders) {
+    this(maxBytes, builders, () -> {});
+  }
+
+  /**
+   * @param beforeWait runs on a caller's thread when it is about to wait for a build that is not
+   *     finished (the mount lets another thread take requests meanwhile); not run on a hit
+   */
+  public IndexCache(long maxBytes, Executor builders, Runnable beforeWait) {
     this.maxBytes = maxBytes;
     this.builders = builders;
+    this.beforeWait = beforeWait;
     CaffeineLog.quiet();
     this.cache = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
@@ -62,7 +72,7 @@ public final class IndexCache {
         throw new UncheckedIOException(ex);
       }
     }, builders));
-    SessionIndex index = await(f, timeout, "indexing session " + session + " of '" + history.repository().display() + "'");
+    SessionIndex index = await(f, timeout, beforeWait, "indexing session " + session + " of '" + history.repository().display() + "'");
     if (index.bytes() > maxBytes) {
       // the cache evicts it at once; keep the last such index so that its session stays usable
       oversized = new Oversized(key, index);
@@ -95,8 +105,14 @@ public final class IndexCache {
     cache.synchronous().invalidateAll();
   }
 
-  /** Waits for a future with a bound; unwraps its failure into the IOException it carries. */
-  static <T> T await(CompletableFuture<T> f, Duration timeout, String what) throws IOException {
+  /**
+   * Waits for a future with a bound, running {@code beforeWait} first when it is not done yet;
+   * unwraps its failure into the IOException it carries.
+   */
+  static <T> T await(CompletableFuture<T> f, Duration timeout, Runnable beforeWait, String what) throws IOException {
+    if (!f.isDone()) {
+      beforeWait.run();
+    }
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

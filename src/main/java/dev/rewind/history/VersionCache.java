@@ -51,6 +51,7 @@ public final class VersionCache implements Closeable {
   private final long memoryMaxFile;
   private final long diskBytes;
   private final Executor rebuilders;
+  private final Runnable beforeWait;
 
   /** What identifies a rebuilt version: its digest, or where and when it is. */
   private record Key(String identity, long size) {}
@@ -63,6 +64,17 @@ public final class VersionCache implements Closeable {
    * @param rebuilders runs rebuilds (bounds how many run at once)
    */
   public VersionCache(Scratch spill, long memoryBytes, long memoryMaxFile, long diskBytes, Executor rebuilders) {
+    this(spill, memoryBytes, memoryMaxFile, diskBytes, rebuilders, () -> {});
+  }
+
+  /**
+   * @param beforeWait runs on a caller's thread when it is about to wait for a rebuild that is not
+   *     finished (the mount lets another thread take requests meanwhile); not run for the mirror
+   *     or a cached version
+   */
+  public VersionCache(Scratch spill, long memoryBytes, long memoryMaxFile, long diskBytes, Executor rebuilders,
+      Runnable beforeWait) {
+    this.beforeWait = beforeWait;
     this.spill = spill;
     this.memoryMaxFile = Math.min(memoryMaxFile, Math.min(memoryBytes, Integer.MAX_VALUE - 16));
     this.diskBytes = diskBytes;
@@ -100,17 +112,18 @@ public final class VersionCache implements Closeable {
     Key key = key(history, meta, session);
     if (meta.size() <= memoryMaxFile) {
       CompletableFuture<byte[]> f = memory.get(key, (k, e) -> async(() -> rebuildInMemory(history, meta, session)));
-      return Version.of(IndexCache.await(f, timeout, what(meta, session)));
+      return Version.of(IndexCache.await(f, timeout, beforeWait, what(meta, session)));
     }
     if (meta.size() <= diskBytes) {
       CompletableFuture<SpillFile> f = disk.get(key, (k, e) -> async(() -> rebuildToFile(history, meta, session)));
-      SpillFile file = IndexCache.await(f, timeout, what(meta, session));
+      SpillFile file = IndexCache.await(f, timeout, beforeWait, what(meta, session));
       if (file.retain()) {
         return file.reader();
       }
       // evicted between the rebuild and now (the cache is under pressure): rebuild for this reader alone
     }
-    SpillFile own = IndexCache.await(async(() -> rebuildToFile(history, meta, session)), timeout, what(meta, session));
+    SpillFile own = IndexCache.await(async(() -> rebuildToFile(history, meta, session)), timeout, beforeWait,
+        what(meta, session));
     return own.reader(); // the only reference is the reader's: closing it frees the file
   }
 

@@ -41,6 +41,28 @@ class IndexCacheTest {
   }
 
   @Test
+  void beforeWait_runsWhenABuildIsAwaited_notOnAHit() throws Exception {
+    java.util.concurrent.CountDownLatch hookRan = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
+    // the build cannot finish before the caller has decided to wait: it starts once the hook ran
+    java.util.concurrent.Executor afterHook = r -> pool.execute(() -> {
+      try {
+        hookRan.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      r.run();
+    });
+    IndexCache c = new IndexCache(64 << 20, afterHook, () -> {
+      waits.incrementAndGet();
+      hookRan.countDown();
+    });
+    SessionIndex a = c.get(history, history.current(), WAIT);
+    assertSame(a, c.get(history, history.current(), WAIT));
+    assertEquals(1, waits.get(), "once for the build, not for the cached index");
+  }
+
+  @Test
   void get_twice_builtOnceAndWeighed() throws IOException {
     IndexCache c = new IndexCache(64 << 20, pool);
     SessionIndex a = c.get(history, history.current(), WAIT);
