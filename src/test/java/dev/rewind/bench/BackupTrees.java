@@ -6,13 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -35,16 +33,16 @@ final class BackupTrees {
       int l = leaf;
       tasks.add(() -> {
         Path dir = root.resolve(leafPath(l));
-        createDirectories(dir);
+        BenchTree.createDirectories(dir);
         SplittableRandom rnd = new SplittableRandom(BenchTree.mix(seed, 1, l));
         for (int i = 0; i < perLeaf && l * perLeaf + i < files; i++) {
           byte[] data = new byte[100 + rnd.nextInt(3997)];
           BenchTree.fill(data, 0, data.length, rnd);
-          write(dir.resolve(String.format(Locale.ROOT, "f%03d.dat", i)), data, BASE_TIME - 86_400L + rnd.nextInt(86_400));
+          BenchTree.write(dir.resolve(String.format(Locale.ROOT, "f%03d.dat", i)), data, BASE_TIME - 86_400L + rnd.nextInt(86_400));
         }
       });
     }
-    parallel(tasks);
+    BenchTree.runParallel(tasks);
     setDirectoryTimes(root, BASE_TIME - 3_600L);
     return String.format(Locale.ROOT, "%,d files of 100 B–4 KiB (uniform), %d per directory in %d leaf directories"
         + " (`dNN/sNN/`, 20 leaves per top directory)", files, perLeaf, leaves);
@@ -53,7 +51,7 @@ final class BackupTrees {
   /** The big-files tree: {@code count} files of {@code mib} MiB each. */
   static String generateBig(Path root, int count, int mib, long seed) throws IOException {
     BenchTree.removeTree(root);
-    createDirectories(root);
+    BenchTree.createDirectories(root);
     List<Runnable> tasks = new ArrayList<>();
     for (int b = 0; b < count; b++) {
       int k = b;
@@ -69,10 +67,10 @@ final class BackupTrees {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-        setMtime(f, BASE_TIME - 7_200L);
+        BenchTree.setMtime(f, BASE_TIME - 7_200L);
       });
     }
-    parallel(tasks);
+    BenchTree.runParallel(tasks);
     setDirectoryTimes(root, BASE_TIME - 3_600L);
     return String.format(Locale.ROOT, "%d files of %d MiB (%.2f GiB) of incompressible data in one directory", count, mib,
         count * (double) mib / 1024);
@@ -104,8 +102,8 @@ final class BackupTrees {
       for (int k = 0; k < n; k++) {
         byte[] data = new byte[100 + rnd.nextInt(3997)];
         BenchTree.fill(data, 0, data.length, rnd);
-        write(small.get(k), data, mtime);
-        setMtime(small.get(k).getParent(), mtime);
+        BenchTree.write(small.get(k), data, mtime);
+        BenchTree.setMtime(small.get(k).getParent(), mtime);
         rewritten++;
       }
     }
@@ -121,7 +119,7 @@ final class BackupTrees {
           editedBytes += data.length;
         }
       }
-      setMtime(f, mtime);
+      BenchTree.setMtime(f, mtime);
     }
     List<String> parts = new ArrayList<>();
     if (rewritten > 0) {
@@ -145,36 +143,7 @@ final class BackupTrees {
       dirs = walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
     }
     for (Path d : dirs) {
-      setMtime(d, mtime);
+      BenchTree.setMtime(d, mtime);
     }
-  }
-
-  private static void write(Path file, byte[] data, long mtime) {
-    try {
-      Files.write(file, data);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    setMtime(file, mtime);
-  }
-
-  private static void setMtime(Path p, long epochSecond) {
-    try {
-      Files.setLastModifiedTime(p, FileTime.from(epochSecond, TimeUnit.SECONDS));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void createDirectories(Path p) {
-    try {
-      Files.createDirectories(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void parallel(List<Runnable> tasks) {
-    tasks.parallelStream().forEach(Runnable::run);
   }
 }

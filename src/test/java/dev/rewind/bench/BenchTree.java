@@ -361,7 +361,8 @@ final class BenchTree {
     return h;
   }
 
-  private static void write(Path file, byte[] data, long mtime) {
+  /** Writes a file and sets its mtime (unchecked, for generator tasks). */
+  static void write(Path file, byte[] data, long mtime) {
     try {
       Files.write(file, data);
     } catch (IOException e) {
@@ -370,7 +371,7 @@ final class BenchTree {
     setMtime(file, mtime);
   }
 
-  private static void setMtime(Path p, long epochSecond) {
+  static void setMtime(Path p, long epochSecond) {
     try {
       Files.setLastModifiedTime(p, FileTime.from(epochSecond, TimeUnit.SECONDS));
     } catch (IOException e) {
@@ -378,7 +379,7 @@ final class BenchTree {
     }
   }
 
-  private static void createDirectories(Path p) {
+  static void createDirectories(Path p) {
     try {
       Files.createDirectories(p);
     } catch (IOException e) {
@@ -386,7 +387,8 @@ final class BenchTree {
     }
   }
 
-  private static void runParallel(List<Runnable> tasks) {
+  /** Runs generator tasks on two threads; the first failure fails the whole. */
+  static void runParallel(List<Runnable> tasks) {
     AtomicLong next = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
     List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
