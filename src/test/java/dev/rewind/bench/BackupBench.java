@@ -355,8 +355,6 @@ class BackupBench {
   }
 
   private static void log(String message) {
-    System.out.println("[bench " + DateTimeFormatter.ISO_LOCAL_TIME.format(java.time.LocalTime.now().truncatedTo(ChronoUnit.SECONDS))
-        + "] " + message);
-    System.out.flush();
+    BenchLog.line("bench", message);
   }
 }

@@ -389,8 +389,6 @@ class MountBench {
   }
 
   private static void log(String message) {
-    System.out.println("[mount-bench " + DateTimeFormatter.ISO_LOCAL_TIME.format(
-        java.time.LocalTime.now().truncatedTo(ChronoUnit.SECONDS)) + "] " + message);
-    System.out.flush();
+    BenchLog.line("mount-bench", message);
   }
 }

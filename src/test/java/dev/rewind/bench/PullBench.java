@@ -167,8 +167,6 @@ class PullBench {
   }
 
   private static void log(String message) {
-    System.out.println("[pull-bench " + DateTimeFormatter.ISO_LOCAL_TIME.format(java.time.LocalTime.now().truncatedTo(ChronoUnit.SECONDS))
-        + "] " + message);
-    System.out.flush();
+    BenchLog.line("pull-bench", message);
   }
 }

@@ -315,8 +315,6 @@ class RestoreBench {
   }
 
   private static void log(String message) {
-    System.out.println("[bench " + DateTimeFormatter.ISO_LOCAL_TIME.format(
-        java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)) + "] " + message);
-    System.out.flush();
+    BenchLog.line("bench", message);
   }
 }
