@@ -78,8 +78,9 @@ final class BackupCommand implements Callable<Integer> {
     }
     if (SftpAddress.looksRemote(source)) {
       SftpAddress address = SftpAddress.parse(source);
-      Path key = sshKey != null ? sshKey : TrustCommand.defaultKey(main.configDir());
-      Path hosts = knownHosts != null ? knownHosts : TrustCommand.defaultKnownHosts(main.configDir());
+      TrustCommand.SshFiles defaults = sshKey != null && knownHosts != null ? null : TrustCommand.SshFiles.of(main.configDir());
+      Path key = sshKey != null ? sshKey : defaults.key();
+      Path hosts = knownHosts != null ? knownHosts : defaults.knownHosts();
       // globs match the remote path, as with rdiff-backup's remote sources
       return run(() -> SftpTree.open(address, key, hosts), address.path(), new Selection(rules));
     }

@@ -1,5 +1,6 @@
 package dev.rewind.cli;
 
+import dev.rewind.config.GlobalConfig;
 import dev.rewind.config.HostConfig;
 import dev.rewind.config.RewindConfig;
 import dev.rewind.source.sftp.HostKey;
@@ -48,7 +49,7 @@ final class TrustCommand implements Callable<Integer> {
     String host = configured != null ? configured.address() : name;
     int port = this.port != null ? this.port : configured != null ? configured.port() : 22;
     KnownHosts file = new KnownHosts(knownHosts != null ? knownHosts
-        : config != null ? config.global().knownHosts() : defaultKnownHosts(dir));
+        : config != null ? config.global().knownHosts() : SshFiles.of(dir).knownHosts());
     HostKey key = KnownHosts.scan(host, port);
     String where = host + (port == 22 ? "" : " port " + port);
     System.out.println(where + " offers " + key.describe());
@@ -79,15 +80,15 @@ final class TrustCommand implements Callable<Integer> {
     return answer != null && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
   }
 
-  /** The known_hosts file when no option names one: rewind.conf's, else CONFIG_DIR/known_hosts. */
-  static Path defaultKnownHosts(Path configDir) throws IOException {
-    return Files.isRegularFile(configDir.resolve("rewind.conf"))
-        ? RewindConfig.load(configDir).global().knownHosts() : configDir.resolve("known_hosts");
-  }
-
-  /** The SSH key when no option names one: rewind.conf's, else CONFIG_DIR/id_ed25519. */
-  static Path defaultKey(Path configDir) throws IOException {
-    return Files.isRegularFile(configDir.resolve("rewind.conf"))
-        ? RewindConfig.load(configDir).global().key() : configDir.resolve("id_ed25519");
+  /** The SSH key and known_hosts file a command uses when no option names them. */
+  record SshFiles(Path key, Path knownHosts) {
+    /** rewind.conf's {@code key} and {@code known_hosts} (read once), else CONFIG_DIR/id_ed25519 and known_hosts. */
+    static SshFiles of(Path configDir) throws IOException {
+      if (Files.isRegularFile(configDir.resolve("rewind.conf"))) {
+        GlobalConfig g = RewindConfig.load(configDir).global();
+        return new SshFiles(g.key(), g.knownHosts());
+      }
+      return new SshFiles(configDir.resolve("id_ed25519"), configDir.resolve("known_hosts"));
+    }
   }
 }
