@@ -104,15 +104,14 @@ final class IncrementWriter {
   }
 
   /** The reverse delta that rebuilds the old mirror content from the new content. */
-  byte[] diff(FileMeta old, byte[] oldMirrorFile, byte[] newContent, long newSize) throws IOException {
+  byte[] diff(FileMeta old, byte[] oldMirrorFile, byte[] newContent) throws IOException {
     boolean gz = compression.compress(old.path());
     byte[] path = pathFor(old, IncrementType.DIFF, gz);
     try (FileChannel out = Posix.createNew(path, 0600);
-        InputStream newer = Channels.newInputStream(Posix.openRead(newContent));
-        InputStream older = Channels.newInputStream(Posix.openRead(oldMirrorFile))) {
+        FileChannel newer = Posix.openRead(newContent);
+        FileChannel older = Posix.openRead(oldMirrorFile)) {
       OutputStream o = wrap(out, gz, old);
-      DeltaEncoder.encode(new java.io.BufferedInputStream(newer, BUFFER), newSize,
-          new java.io.BufferedInputStream(older, BUFFER), o);
+      DeltaEncoder.encodeReverse(newer, older, o);
       o.close();
       count(path);
     } catch (IOException e) {

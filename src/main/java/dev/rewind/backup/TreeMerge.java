@@ -476,7 +476,7 @@ final class TreeMerge {
   /** Writes one regular file into the mirror (the reverse delta first when replacing); on a worker. */
   private FileMeta writeRegular(FileMeta m, SourceEntry n, boolean replacing, HardLink first) throws IOException {
     if (first != null) {
-      byte[] inc = replacing ? increments.diff(m, mirror.path(m.path()), first.mirrorPath(), first.size()) : null;
+      byte[] inc = replacing ? increments.diff(m, mirror.path(m.path()), first.mirrorPath()) : null;
       try {
         mirror.link(m, first.mirrorPath());
       } catch (IOException e) {
@@ -490,7 +490,7 @@ final class TreeMerge {
     byte[] inc = null;
     try {
       if (replacing) {
-        inc = increments.diff(m, mirror.path(m.path()), staged.temp(), staged.size());
+        inc = increments.diff(m, mirror.path(m.path()), staged.temp());
       }
       mirror.commit(staged, done, mirrorXattrs(n));
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.rewind.delta;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.util.Objects;
 
 /** Writes librsync deltas that turn a basis (known by its signature) into a target stream. */
@@ -23,15 +24,16 @@ public final class DeltaEncoder {
   }
 
   /**
-   * Encodes the way rdiff-backup writes a reverse increment: signature of {@code newer} (rollsum,
-   * block length by {@link BlockLength#forFileSize}), then a delta from it to {@code older}.
-   * {@code newerSize} only picks the block length. The signature never leaves this process, so
-   * its strong sums are SHA-256 rather than rdiff-backup's MD4 (see {@link
-   * Signature#computeInProcess}); any librsync can apply the delta.
+   * Writes a reverse increment the way rdiff-backup's can be read: a librsync delta that rebuilds
+   * {@code older} from {@code newer}, both local files. Where the two line up at the same offsets
+   * it is found by comparing bytes ({@link AlignedMatcher}); elsewhere by the rsync algorithm with
+   * rdiff-backup's block length ({@link BlockLength#forFileSize} of the newer file) and an
+   * in-process signature ({@link Signature#computeInProcess}). Any librsync can apply the delta.
+   * Reads both channels at explicit positions and leaves them open.
    */
-  public static void encode(InputStream newer, long newerSize, InputStream older, OutputStream delta)
-      throws IOException {
-    Signature sig = Signature.computeInProcess(newer, BlockLength.forFileSize(newerSize));
-    encode(sig, older, delta);
+  public static void encodeReverse(FileChannel newer, FileChannel older, OutputStream delta) throws IOException {
+    DeltaWriter writer = new DeltaWriter(delta);
+    new AlignedMatcher(newer, older, BlockLength.forFileSize(newer.size()), writer).run();
+    writer.finish();
   }
 }

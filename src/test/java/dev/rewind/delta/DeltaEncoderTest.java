@@ -117,16 +117,6 @@ class DeltaEncoderTest {
   }
 
   @Test
-  void encode_rdiffBackupConvenience_rebuildsOlderFromNewer() throws Exception {
-    byte[] newer = random(50_000, 14);
-    byte[] older = concat(Arrays.copyOfRange(newer, 0, 20_000), random(100, 15), Arrays.copyOfRange(newer, 30_000, 50_000));
-    ByteArrayOutputStream delta = new ByteArrayOutputStream();
-    DeltaEncoder.encode(new ByteArrayInputStream(newer), newer.length, new ByteArrayInputStream(older), delta);
-    assertArrayEquals(older, patch(newer, delta.toByteArray()));
-    assertTrue(delta.size() < 1000, commands(delta.toByteArray()));
-  }
-
-  @Test
   void encode_trickledTarget_sameDeltaAsWholeReads() throws Exception {
     byte[] basis = random(600_000, 16);
     byte[] target = concat(Arrays.copyOfRange(basis, 1000, 300_000), random(777, 17), Arrays.copyOfRange(basis, 299_000, 600_000));

@@ -112,15 +112,32 @@ class RdiffInteropIT {
   }
 
   @Test
-  void rdiffBackupStyleEncode_twentyMegabytes_appliedByRdiffPatch() throws IOException {
+  void reverseDelta_twentyMegabytes_appliedByRdiffPatch() throws IOException {
     byte[] newer = random(20 << 20, 7);
     byte[] older = edit(newer, new Random(8));
+    assertReverseDeltaRebuilds(newer, older);
+  }
+
+  @Test
+  void reverseDelta_inPlaceEdits_appliedByRdiffPatch() throws IOException {
+    byte[] newer = random(20 << 20, 10);
+    byte[] older = newer.clone();
+    Random rnd = new Random(11);
+    for (int e = 0; e < 12; e++) {
+      byte[] noise = random(1 + rnd.nextInt(9000), rnd.nextLong());
+      System.arraycopy(noise, 0, older, rnd.nextInt(older.length - noise.length), noise.length);
+    }
+    assertReverseDeltaRebuilds(newer, older);
+  }
+
+  /** rdiff patch and Rewind's patcher both turn newer into older with encodeReverse's delta. */
+  private void assertReverseDeltaRebuilds(byte[] newer, byte[] older) throws IOException {
     Path n = write("newer", newer);
     Path o = write("older", older);
     Path delta = dir.resolve("delta");
-    try (InputStream ni = Files.newInputStream(n); InputStream oi = Files.newInputStream(o);
+    try (FileChannel ni = FileChannel.open(n); FileChannel oi = FileChannel.open(o);
         OutputStream d = Files.newOutputStream(delta)) {
-      DeltaEncoder.encode(ni, newer.length, oi, d);
+      DeltaEncoder.encodeReverse(ni, oi, d);
     }
     Path out = dir.resolve("out");
     rdiff(List.of("rdiff", "-f", "patch", n.toString(), delta.toString(), out.toString()));
