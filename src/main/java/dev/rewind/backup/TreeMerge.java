@@ -56,6 +56,7 @@ final class TreeMerge {
   private final ArrayDeque<CompletableFuture<Emission>> pending = new ArrayDeque<>();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private ExecutorService workers;
+  private SourceLister lister;
   private final Map<RelPath, Boolean> scanned = new HashMap<>();
   private final Accounts accounts = new Accounts();
   private final Deque<Frame> frames = new ArrayDeque<>();
@@ -121,10 +122,12 @@ final class TreeMerge {
       t.setDaemon(true);
       return t;
     });
+    lister = new SourceLister(source);
     try {
       process(oldRoot, newRoot);
       drain(true);
     } finally {
+      lister.close();
       workers.shutdownNow();
     }
   }
@@ -157,6 +160,11 @@ final class TreeMerge {
       carryOldSubtree(dir);
       return;
     }
+    for (SourceEntry e : fresh) {
+      if (e.meta().type() == FileType.DIRECTORY) {
+        lister.readAhead(e.path());
+      }
+    }
     int i = 0;
     while (true) {
       FileMeta o = oldIsDir && oldNext != null && dir.equals(oldNext.path().parent()) ? oldNext : null;
@@ -175,7 +183,7 @@ final class TreeMerge {
   private List<SourceEntry> listSource(RelPath dir) {
     List<SourceEntry> all;
     try {
-      all = source.list(dir);
+      all = lister.list(dir);
     } catch (IOException e) {
       error("ListError", dir, e);
       return null;
