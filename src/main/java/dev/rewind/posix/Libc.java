@@ -4,6 +4,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.byref.PointerByReference;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
@@ -102,6 +103,15 @@ public interface Libc {
   @SaveError
   @ssize_t
   long pwrite(int fd, @In byte[] buf, @size_t long count, @off_t long offset);
+
+  /** The reentrant account lookups: they return an error number, and null in *result when not found. */
+  int getpwuid_r(int uid, Pointer pwd, Pointer buf, @size_t long buflen, PointerByReference result);
+
+  int getpwnam_r(@In byte[] name, Pointer pwd, Pointer buf, @size_t long buflen, PointerByReference result);
+
+  int getgrgid_r(int gid, Pointer grp, Pointer buf, @size_t long buflen, PointerByReference result);
+
+  int getgrnam_r(@In byte[] name, Pointer grp, Pointer buf, @size_t long buflen, PointerByReference result);
 
   String strerror(int errnum);
 

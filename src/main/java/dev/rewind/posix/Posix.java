@@ -65,6 +65,15 @@ public final class Posix {
 
   private Posix() {}
 
+  /** For the account lookups of this package. */
+  static Libc libc() {
+    return LIBC;
+  }
+
+  static Runtime runtime() {
+    return RUNTIME;
+  }
+
   /** {@code lstat}: the entry itself, never a symlink's target. */
   public static Stat lstat(byte[] path) throws IOException {
     byte[] buf = new byte[STATX_SIZE];
