@@ -555,7 +555,7 @@ final class TreeMerge {
     files.entry(written, n.xattrs(), n.acl());
     if (o == null && increments != null) {
       files.previousVersion(MetadataWriter.absent(written.path()));
-    } else if (o != null) {
+    } else if (o != null && !o.equals(written)) { // equal fields give equal records: skip the text
       byte[] before = MetadataWriter.record(o);
       if (!Arrays.equals(before, MetadataWriter.record(written))) {
         files.previousVersion(before);
