@@ -26,6 +26,8 @@ public final class MetadataReader implements Closeable {
   private int lineLength;
   private boolean pending;
   private long lineNumber;
+  private String lastUname;
+  private String lastGname;
 
   /** @param source names the file in error messages */
   public MetadataReader(InputStream in, String source) {
@@ -89,32 +91,73 @@ public final class MetadataReader implements Closeable {
             throw bad("unknown Type '" + t + "'");
           }
         }
-        case "Size" -> b.size = Long.parseLong(ascii(v));
-        case "ModTime" -> b.mtime = Long.parseLong(ascii(v));
-        case "Uid" -> b.uid = Long.parseLong(ascii(v));
-        case "Gid" -> b.gid = Long.parseLong(ascii(v));
-        case "Uname" -> b.uname = name(v);
-        case "Gname" -> b.gname = name(v);
-        case "Permissions" -> b.permissions = Integer.parseInt(ascii(v));
+        case "Size" -> b.size = number(v);
+        case "ModTime" -> b.mtime = number(v);
+        case "Uid" -> b.uid = number(v);
+        case "Gid" -> b.gid = number(v);
+        case "Uname" -> b.uname = lastUname = name(v, lastUname);
+        case "Gname" -> b.gname = lastGname = name(v, lastGname);
+        case "Permissions" -> b.permissions = Math.toIntExact(number(v));
         case "SymData" -> b.symlinkTarget = TextEscapes.unquotePath(line, v, lineLength);
         case "DeviceNum" -> b.device = DeviceNumber.parse(ascii(v));
         case "SHA1Digest" -> b.sha1 = ascii(v);
-        case "NumHardLinks" -> b.numHardLinks = Long.parseLong(ascii(v));
-        case "Inode" -> b.inode = Long.parseLong(ascii(v));
-        case "DeviceLoc" -> b.deviceLoc = Long.parseLong(ascii(v));
+        case "NumHardLinks" -> b.numHardLinks = number(v);
+        case "Inode" -> b.inode = number(v);
+        case "DeviceLoc" -> b.deviceLoc = number(v);
         case "AlternateMirrorName" -> b.alternateMirrorName = Integer.valueOf(ascii(v));
         case "AlternateIncrementName" -> b.alternateIncrementName = Integer.valueOf(ascii(v));
         default -> { } // ResourceFork, CarbonFile and future keys: not ours to interpret
       }
-    } catch (NumberFormatException e) {
+    } catch (NumberFormatException | ArithmeticException e) {
       throw bad("bad value for " + key);
     }
     return false;
   }
 
-  private String name(int from) {
+  /**
+   * An owner name; {@code previous} is returned when the bytes spell it again, as they do for
+   * most records, which saves decoding a string per record and makes equal names identical.
+   */
+  private String name(int from, String previous) {
+    if (previous != null && previous.length() == lineLength - from) {
+      boolean same = true;
+      for (int i = from; i < lineLength && same; i++) {
+        same = (line[i] & 0xff) < 0x80 && line[i] == previous.charAt(i - from);
+      }
+      if (same) {
+        return previous;
+      }
+    }
     String s = new String(line, from, lineLength - from, StandardCharsets.UTF_8);
     return s.equals(":") || s.equals("None") ? null : s;
+  }
+
+  /** A decimal integer (optionally negative, surrounded by blanks) straight from the line's bytes. */
+  private long number(int from) {
+    int i = from;
+    int end = lineLength;
+    while (i < end && line[i] == ' ') {
+      i++;
+    }
+    while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\r')) {
+      end--;
+    }
+    boolean negative = i < end && line[i] == '-';
+    if (negative) {
+      i++;
+    }
+    if (i == end || end - i > 19) {
+      throw new NumberFormatException();
+    }
+    long v = 0;
+    for (; i < end; i++) {
+      int d = line[i] - '0';
+      if (d < 0 || d > 9) {
+        throw new NumberFormatException();
+      }
+      v = Math.addExact(Math.multiplyExact(v, 10), d);
+    }
+    return negative ? -v : v;
   }
 
   private String ascii(int from) {
