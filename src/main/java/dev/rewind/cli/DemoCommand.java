@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
       backup(source, work, repo, day1 + day * DAY);
     }
     say("\n$ rewind list increments " + repo);
-    new picocli.CommandLine(new Main()).execute("list", "increments", repo.toString());
+    Main.run("list", "increments", repo.toString());
 
     Repository r = Repository.open(Posix.bytes(repo));
     History h = History.open(r, Scratch.in(r.dataDir()));

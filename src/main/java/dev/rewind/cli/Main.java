@@ -4,6 +4,8 @@ import dev.rewind.config.RewindConfig;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,11 +15,16 @@ import picocli.CommandLine.Option;
     name = "rewind",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Backups in the rdiff-backup 2.x repository format, with history you can mount.",
-    subcommands = {BackupCommand.class, ListCommand.class, RestoreCommand.class, RegressCommand.class, MountCommand.class,
-        RemoveCommand.class, VerifyCommand.class, PullCommand.class, TrustCommand.class, StatusCommand.class,
-        ReportCommand.class, NotifyTestCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    description = "Backups in the rdiff-backup 2.x repository format, with history you can mount.")
 public final class Main implements Runnable {
+  /** The verbs, in the order the help lists them. */
+  private static final List<Class<?>> VERBS = List.of(BackupCommand.class, ListCommand.class, RestoreCommand.class,
+      RegressCommand.class, MountCommand.class, RemoveCommand.class, VerifyCommand.class, PullCommand.class,
+      TrustCommand.class, StatusCommand.class, ReportCommand.class, NotifyTestCommand.class, DemoCommand.class,
+      CommandLine.HelpCommand.class);
+  /** Global options that take a value in the next argument. */
+  private static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--current-time", "--config");
+
   @Option(names = "--current-time", paramLabel = "SECONDS",
       description = "Pretend the current time is this many seconds since the epoch (as rdiff-backup's option).")
   Long currentTime;
@@ -54,6 +61,9 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code (for tests and embedding). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    for (Class<?> verb : verbsFor(args)) {
+      cli.addSubcommand(verb);
+    }
     cli.setOut(new PrintWriter(System.out, true, StandardCharsets.UTF_8));
     cli.setErr(new PrintWriter(System.err, true, StandardCharsets.UTF_8));
     cli.setExecutionExceptionHandler(new ErrorReporter());
@@ -63,6 +73,30 @@ public final class Main implements Runnable {
       return ExitCode.USAGE;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * The verbs to build for {@code args}: only the one named, when it is known. Picocli builds a
+   * command's model by reflection, and building all of them was a good part of the start-up of
+   * every run (a no-change backup takes about a second); help, version and unknown verbs still
+   * get them all, for the list and the suggestions.
+   */
+  static List<Class<?>> verbsFor(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (GLOBAL_OPTIONS_WITH_VALUE.contains(a)) {
+        i++;
+      } else if (!a.startsWith("-")) {
+        for (Class<?> verb : VERBS) {
+          Command c = verb.getAnnotation(Command.class);
+          if (c.name().equals(a) && verb != CommandLine.HelpCommand.class) {
+            return List.of(verb);
+          }
+        }
+        return VERBS;
+      }
+    }
+    return VERBS;
   }
 
   /** Reports the version from the jar's manifest. */
