@@ -59,10 +59,30 @@ public final class FuseMount implements AutoCloseable {
     Hosts hosts = new Hosts(this.root, cache, options.zone(), System::nanoTime, options.refresh().toNanos(), log);
     HistoryTree tree = new HistoryTree(hosts, indexes, versions, ids, options.timeout(), System.currentTimeMillis() / 1000,
         System::nanoTime, options.refresh());
-    this.fs = new RewindFs(tree, log, () -> {
-      ready.countDown();
-      onReady.run();
-    });
+    this.fs = new RewindFs(tree, log, () -> warmUpThenReport(ids, onReady));
+  }
+
+  /**
+   * Called from libfuse's init (on the request loop, which must not wait): on another thread,
+   * warms up the request path ({@link MountWarmUp}) and then reports the mount ready. Requests
+   * that come meanwhile are served as usual.
+   */
+  private void warmUpThenReport(IdMapping ids, Runnable onReady) {
+    Thread t = new Thread(() -> {
+      try {
+        if (options.warmUp()) {
+          long start = System.nanoTime();
+          int calls = MountWarmUp.run(options.cacheDir(), ids, log);
+          log.info(String.format(java.util.Locale.ROOT, "warm-up: %d synthetic lookups in %.2f s", calls,
+              (System.nanoTime() - start) / 1e9));
+        }
+      } finally {
+        ready.countDown();
+        onReady.run();
+      }
+    }, "rewind-warm-up");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**
