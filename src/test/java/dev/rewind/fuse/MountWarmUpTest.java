@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The warm-up run as the mount runs it: through the native getattr callback, on its own synthetic repository. */
+/** The warm-up run as the mount runs it: through the native callbacks, on its own synthetic repository. */
 class MountWarmUpTest {
   @TempDir Path cacheDir;
 
@@ -27,11 +27,16 @@ class MountWarmUpTest {
     public void info(String message) {}
   };
 
+  private static MountOptions options(Path cacheDir) {
+    return MountOptions.parse(List.of("cache_dir=" + cacheDir, "tz=Europe/Berlin"));
+  }
+
   @Test
   void run_everySyntheticLookupAnswered_andNothingLeftBehind() throws IOException {
-    int calls = MountWarmUp.run(cacheDir, IdMapping.recorded(), log);
+    int calls = MountWarmUp.run(options(cacheDir), IdMapping.recorded(), log);
 
-    assertEquals(MountWarmUp.ROUNDS * MountWarmUp.DIRECTORIES * MountWarmUp.FILES_PER_DIRECTORY, calls);
+    int perRound = MountWarmUp.TOP_DIRECTORIES + MountWarmUp.DIRECTORIES * (1 + MountWarmUp.FILES_PER_DIRECTORY);
+    assertEquals(MountWarmUp.ROUNDS * perRound, calls, warnings::toString);
     assertEquals(List.of(), warnings);
     try (Stream<Path> left = Files.list(cacheDir)) {
       assertEquals(List.of(), left.toList());
@@ -42,7 +47,7 @@ class MountWarmUpTest {
   void run_unusableCacheDir_skippedWithAWarning() {
     Path missing = cacheDir.resolve("missing");
 
-    assertEquals(0, MountWarmUp.run(missing, IdMapping.recorded(), log));
+    assertEquals(0, MountWarmUp.run(options(missing), IdMapping.recorded(), log));
     assertEquals(1, warnings.size());
     assertTrue(warnings.get(0).startsWith("warm-up skipped: "), warnings.get(0));
   }
