@@ -52,6 +52,8 @@ import picocli.CommandLine.ParentCommand;
         "  refresh=SECONDS      how often new hosts and sessions are looked for (default 1)",
         "  timeout=SECONDS      longest wait for indexing a session or rebuilding a file (default 600)",
         "  threads=N            threads for indexing and rebuilding (default: the number of CPUs)",
+        "  no_warm_up           report the mount ready without first running the request path on a",
+        "                       synthetic tree (a few seconds of CPU; the first big scan is then slower)",
         "  log=FILE             the daemon's log (default /var/log/rewind/mount.log, as non-root",
         "                       ~/.local/state/rewind/mount.log)",
         "  entry_timeout=, attr_timeout= (default 60), negative_timeout=, allow_root, noexec, fsname=...",

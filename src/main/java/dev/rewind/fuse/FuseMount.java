@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * One mount of a root directory of repositories: builds the view (hosts, caches, the FUSE
@@ -34,6 +35,15 @@ public final class FuseMount implements AutoCloseable {
   private final CountDownLatch finished = new CountDownLatch(1);
 
   /**
+   * The clock and the wait hook (a request about to wait for an index build or a rebuild hands
+   * reading over to another thread) as single instances: the warm-up's tree gets the same ones,
+   * so the code the JIT compiles for it is the code the mount runs (a lambda of another class at
+   * the same call site would throw that code away on the first real request).
+   */
+  static final LongSupplier NANO_CLOCK = System::nanoTime;
+  static final Runnable MAY_BLOCK = FuseLoop::mayBlock;
+
+  /**
    * Prepares a mount; nothing is read from the repositories yet.
    *
    * @param root the directory of repositories (or one repository), as bytes
@@ -52,17 +62,36 @@ public final class FuseMount implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    // a request about to wait for an index build or a rebuild hands reading over to another thread
-    IndexCache indexes = new IndexCache(options.indexBytes(), workers, FuseLoop::mayBlock);
+    IndexCache indexes = new IndexCache(options.indexBytes(), workers, MAY_BLOCK);
     this.versions = new VersionCache(cache, options.memoryBytes(), options.memoryMaxFile(), options.diskBytes(), workers,
-        FuseLoop::mayBlock);
-    Hosts hosts = new Hosts(this.root, cache, options.zone(), System::nanoTime, options.refresh().toNanos(), log);
+        MAY_BLOCK);
+    Hosts hosts = new Hosts(this.root, cache, options.zone(), NANO_CLOCK, options.refresh().toNanos(), log);
     HistoryTree tree = new HistoryTree(hosts, indexes, versions, ids, options.timeout(), System.currentTimeMillis() / 1000,
-        System::nanoTime, options.refresh());
-    this.fs = new RewindFs(tree, log, () -> {
-      ready.countDown();
-      onReady.run();
-    });
+        NANO_CLOCK, options.refresh());
+    this.fs = new RewindFs(tree, log, () -> warmUpThenReport(ids, onReady));
+  }
+
+  /**
+   * Called from libfuse's init (on the request loop, which must not wait): on another thread,
+   * warms up the request path ({@link MountWarmUp}) and then reports the mount ready. Requests
+   * that come meanwhile are served as usual.
+   */
+  private void warmUpThenReport(IdMapping ids, Runnable onReady) {
+    Thread t = new Thread(() -> {
+      try {
+        if (options.warmUp()) {
+          long start = System.nanoTime();
+          int calls = MountWarmUp.run(options, ids, log);
+          log.info(String.format(java.util.Locale.ROOT, "warm-up: %d synthetic lookups in %.2f s", calls,
+              (System.nanoTime() - start) / 1e9));
+        }
+      } finally {
+        ready.countDown();
+        onReady.run();
+      }
+    }, "rewind-warm-up");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**

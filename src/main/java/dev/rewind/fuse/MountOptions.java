@@ -26,6 +26,8 @@ import java.util.Set;
  * @param refresh how often hosts and sessions are re-checked ({@code refresh=} seconds)
  * @param timeout longest wait for an index build or a rebuild ({@code timeout=} seconds)
  * @param threads threads that build indexes and rebuild versions ({@code threads=})
+ * @param warmUp run {@link MountWarmUp} before reporting the mount ready (off with {@code
+ *     no_warm_up})
  * @param log where a daemon writes its log ({@code log=}), or null for the default
  * @param fuseOptions options for libfuse, passed through
  * @param notes what was ignored and why, for the user
@@ -41,6 +43,7 @@ public record MountOptions(
     Duration refresh,
     Duration timeout,
     int threads,
+    boolean warmUp,
     Path log,
     List<String> fuseOptions,
     List<String> notes) {
@@ -84,7 +87,7 @@ public record MountOptions(
       b.memoryMaxFile = b.memoryBytes;
     }
     return new MountOptions(b.zone, b.numericIds, b.cacheDir, b.memoryBytes, b.memoryMaxFile, b.diskBytes,
-        b.indexBytes, b.refresh, b.timeout, b.threads, b.log, b.fuse, b.notes);
+        b.indexBytes, b.refresh, b.timeout, b.threads, b.warmUp, b.log, b.fuse, b.notes);
   }
 
   /** The heap the serving JVM gets: both memory budgets plus {@link #HEAP_HEADROOM}. */
@@ -152,6 +155,7 @@ public record MountOptions(
     Duration refresh = Duration.ofSeconds(1);
     Duration timeout = Duration.ofMinutes(10);
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    boolean warmUp = true;
     Path log;
     final List<String> fuse = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
@@ -192,6 +196,7 @@ public record MountOptions(
         case "refresh" -> refresh = Duration.ofMillis(seconds(name, need(name, value), 0));
         case "timeout" -> timeout = Duration.ofMillis(seconds(name, need(name, value), 1));
         case "threads" -> threads = count(name, need(name, value));
+        case "no_warm_up" -> warmUp = !flag(name, value);
         case "log" -> log = Path.of(need(name, value));
         default -> {
           return false;

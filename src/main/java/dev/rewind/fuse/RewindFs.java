@@ -109,6 +109,16 @@ final class RewindFs extends FuseStubFS {
     return fuseOperations;
   }
 
+  /** The native {@code getattr} callback libfuse calls (for {@link MountWarmUp}). */
+  long nativeGetattr() {
+    return Struct.getMemory(fuseOperations).getAddress(fuseOperations.getattr.offset());
+  }
+
+  /** The native {@code readdir} callback libfuse calls (for {@link MountWarmUp}). */
+  long nativeReaddir() {
+    return Struct.getMemory(fuseOperations).getAddress(fuseOperations.readdir.offset());
+  }
+
   /** Open handles (for tests and the unmount report). */
   int openFiles() {
     return files.size();

@@ -23,6 +23,7 @@ class MountOptionsTest {
     assertEquals(256L << 20, o.indexBytes());
     assertEquals((256L + 64 + 256) << 20, o.heapBytes());
     assertEquals(Duration.ofSeconds(1), o.refresh());
+    assertTrue(o.warmUp());
     assertEquals(List.of(), o.fuseOptions());
     assertEquals("ro,default_permissions,use_ino,subtype=rewind,fsname=/srv/a\\,b,entry_timeout=60,attr_timeout=60,"
         + "nosuid,nodev", o.fuseOptionString("/srv/a,b"));
@@ -42,6 +43,8 @@ class MountOptionsTest {
     assertEquals(Duration.ofMillis(500), o.refresh());
     assertEquals(Duration.ofSeconds(30), o.timeout());
     assertEquals(3, o.threads());
+    assertTrue(o.warmUp());
+    assertFalse(MountOptions.parse(List.of("no_warm_up")).warmUp());
     assertEquals(Path.of("/l"), o.log());
     assertEquals("ro,default_permissions,use_ino,subtype=rewind,fsname=r,attr_timeout=60,allow_other,entry_timeout=5,"
         + "nosuid,nodev", o.fuseOptionString("r"));
