@@ -51,6 +51,11 @@ final class SftpConnection implements Closeable {
   private final SftpAddress address;
   private final SSHClient ssh;
   private final SFTPEngine engine;
+  /** Reading channels not lent to an open file now (see {@link #open}). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<SftpReadChannel> idleChannels =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Set once the server refused a second channel: files are then read on the main one. */
+  private volatile boolean ownChannelsRefused;
   /** Shared by the connections of one tree: once one is lost, every call on any of them fails. */
   private final AtomicReference<SftpConnectionLostException> lost;
 
@@ -222,9 +227,83 @@ final class SftpConnection implements Closeable {
     }
   }
 
-  /** Opens a file for reading with {@link #READ_AHEAD} read requests in flight. */
-  InputStream open(byte[] path) throws IOException {
+  /**
+   * Opens a file for reading on a channel of its own ({@link SftpReadChannel}, lent to this file
+   * until the stream is closed, then kept for the next). A server that allows no second channel
+   * (sshd's MaxSessions 1) gets SSHJ's read-ahead stream on the main channel instead.
+   */
+  InputStream open(byte[] path, long expectedSize) throws IOException {
     checkNotLost();
+    SftpReadChannel channel = idleChannels.poll();
+    if (channel == null && !ownChannelsRefused) {
+      try {
+        channel = SftpReadChannel.start(ssh, REQUEST_TIMEOUT_MS);
+      } catch (net.schmizz.sshj.connection.channel.OpenFailException refused) {
+        ownChannelsRefused = true;
+      } catch (IOException e) {
+        throw failure(path, e);
+      }
+    }
+    if (channel == null) {
+      return openOnEngine(path);
+    }
+    InputStream file;
+    try {
+      file = channel.open(str(path), expectedSize);
+    } catch (IOException e) {
+      release(channel, e);
+      throw failure(path, e);
+    }
+    SftpReadChannel lent = channel;
+    return new FilterInputStream(file) {
+      private boolean released;
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (IOException e) {
+          giveBack(e);
+          throw failure(path, e);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } catch (IOException e) {
+          giveBack(e);
+          throw failure(path, e);
+        }
+        giveBack(null);
+      }
+
+      private void giveBack(IOException failed) {
+        if (!released) {
+          released = true;
+          release(lent, failed);
+        }
+      }
+    };
+  }
+
+  /**
+   * Keeps a channel for the next file after a clean close or a refusal by the server (a STATUS
+   * such as "no such file" leaves the channel in step); after anything else it is closed.
+   */
+  private void release(SftpReadChannel channel, IOException failed) {
+    boolean inStep = failed == null
+        || failed instanceof SFTPException s && s.getStatusCode() != Response.StatusCode.UNKNOWN;
+    if (inStep && lost.get() == null) {
+      idleChannels.add(channel);
+    } else {
+      channel.close();
+    }
+  }
+
+  /** SSHJ's read-ahead stream with {@link #READ_AHEAD} requests in flight, on the main channel. */
+  private InputStream openOnEngine(byte[] path) throws IOException {
     RemoteFile file;
     try {
       file = engine.open(str(path), EnumSet.of(OpenMode.READ));
@@ -331,6 +410,9 @@ final class SftpConnection implements Closeable {
 
   @Override
   public void close() {
+    for (SftpReadChannel c; (c = idleChannels.poll()) != null; ) {
+      c.close();
+    }
     try {
       engine.close();
     } catch (IOException | RuntimeException e) {

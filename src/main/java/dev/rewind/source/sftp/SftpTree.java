@@ -129,7 +129,7 @@ public final class SftpTree implements SourceTree {
     if (type != FileType.REGULAR) {
       throw new IOException(where(path) + " is a " + type.keyword() + ", not a regular file; not opened");
     }
-    return c.open(abs);
+    return c.open(abs, attrs.getSize());
   }
 
   @Override
