@@ -231,8 +231,15 @@ final class SftpReadChannel implements Closeable {
       }
     }
 
-    /** Keeps IN_FLIGHT requests out up to the expected size, and one beyond it to see EOF. */
+    /**
+     * Keeps IN_FLIGHT requests out up to the expected size, and one beyond it to see EOF. Tops
+     * up only once half of them are answered: the requests then leave in one SSH packet, where
+     * one request per reply cost an encrypted packet (and a GCM set-up) each.
+     */
     private void fill() throws IOException {
+      if (inFlight.size() > IN_FLIGHT / 2) {
+        return;
+      }
       boolean sent = false;
       while (inFlight.size() < IN_FLIGHT) {
         if (nextOffset >= size && !inFlight.isEmpty() && inFlight.peekLast().offset() + inFlight.peekLast().length() > size) {
