@@ -103,7 +103,7 @@ final class SftpReadChannel implements Closeable {
       if (type != SSH_FXP_VERSION) {
         throw new SFTPException("SFTP server answered INIT with packet type " + type);
       }
-      c.skip(len - 1); // version and extensions
+      c.discard(len - 1); // version and extensions
       return c;
     } catch (IOException | RuntimeException e) {
       c.close();
@@ -264,7 +264,7 @@ final class SftpReadChannel implements Closeable {
         int len = replyLength();
         u8();
         expectId(r.id());
-        skip(len - 5);
+        discard(len - 5);
       }
     }
 
@@ -274,7 +274,7 @@ final class SftpReadChannel implements Closeable {
         return;
       }
       closed = true;
-      skip(dataLeft);
+      discard(dataLeft);
       dataLeft = 0;
       drain();
       int id = nextId++;
@@ -308,7 +308,7 @@ final class SftpReadChannel implements Closeable {
       byte[] m = new byte[n];
       readFully(m, 0, n);
       message = new String(m, StandardCharsets.UTF_8);
-      skip(bodyLength - 8 - n); // language tag
+      discard(bodyLength - 8 - n); // language tag
     }
     return new SFTPException(Response.StatusCode.fromInt(code), message);
   }
@@ -338,7 +338,8 @@ final class SftpReadChannel implements Closeable {
     return (header[0] & 0xFF) << 24 | (header[1] & 0xFF) << 16 | (header[2] & 0xFF) << 8 | header[3] & 0xFF;
   }
 
-  private void skip(int n) throws IOException {
+  /** Reads and drops {@code n} bytes of the channel (named so as not to be InputStream.skip in FileStream). */
+  private void discard(int n) throws IOException {
     byte[] sink = new byte[Math.min(Math.max(n, 0), 64 * 1024)];
     while (n > 0) {
       int k = Math.min(n, sink.length);

@@ -22,7 +22,7 @@ import net.schmizz.sshj.sftp.FileMode;
  *
  * <p>Holds a few SSH connections to the host: the walk (list, stat, readlink) uses the first;
  * {@link #open} spreads files over the others, so that several files are read at once, each
- * with several read requests in flight. Thread-safe. A broken connection (or one that stops
+ * on an SFTP channel of its own with several read requests in flight. Thread-safe. A broken connection (or one that stops
  * answering for two minutes) makes every later call on any of them throw {@link
  * SftpConnectionLostException}, so that a backup stops instead of recording the rest as errors.
  */
