@@ -81,6 +81,9 @@ final class SftpConnection implements Closeable {
       KnownHosts.Verifier verifier = knownHosts.verifier();
       ssh.addHostKeyVerifier(verifier);
       connect(ssh, a, verifier);
+      // SSHJ's default window (2 MiB) would make the server wait for window adjustments while a
+      // file's read requests are still out (SftpReadChannel keeps up to 4 MiB in flight).
+      ssh.getConnection().setWindowSize(Math.max(ssh.getConnection().getWindowSize(), SftpReadChannel.WINDOW_BYTES));
       KeyProvider key = loadKey(ssh, privateKey);
       try {
         ssh.authPublickey(a.user(), key);
@@ -249,48 +252,24 @@ final class SftpConnection implements Closeable {
     }
     InputStream file;
     try {
-      file = channel.open(str(path), expectedSize);
+      file = channel.open(path, expectedSize);
     } catch (IOException e) {
       release(channel, e);
       throw failure(path, e);
     }
     SftpReadChannel lent = channel;
-    return new FilterInputStream(file) {
-      private boolean released;
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        try {
-          return super.read(b, off, len);
-        } catch (IOException e) {
-          giveBack(e);
-          throw failure(path, e);
-        }
+    return guarded(path, file, failed -> {
+      if (failed == null) {
+        release(lent, null);
+      } else {
+        lent.close(); // replies to its requests may still be coming: out of step for another file
       }
-
-      @Override
-      public void close() throws IOException {
-        try {
-          super.close();
-        } catch (IOException e) {
-          giveBack(e);
-          throw failure(path, e);
-        }
-        giveBack(null);
-      }
-
-      private void giveBack(IOException failed) {
-        if (!released) {
-          released = true;
-          release(lent, failed);
-        }
-      }
-    };
+    });
   }
 
   /**
-   * Keeps a channel for the next file after a clean close or a refusal by the server (a STATUS
-   * such as "no such file" leaves the channel in step); after anything else it is closed.
+   * Keeps a channel for the next file after a clean close or after the server refused an OPEN
+   * (a STATUS such as "no such file" leaves the channel in step); after anything else it is closed.
    */
   private void release(SftpReadChannel channel, IOException failed) {
     boolean inStep = failed == null
@@ -310,13 +289,36 @@ final class SftpConnection implements Closeable {
     } catch (IOException e) {
       throw failure(path, e);
     }
-    InputStream in = file.new ReadAheadRemoteFileInputStream(READ_AHEAD);
+    return guarded(path, file.new ReadAheadRemoteFileInputStream(READ_AHEAD), failed -> {
+      try {
+        file.close();
+      } catch (IOException e) {
+        if (failed == null) {
+          throw e;
+        }
+      }
+    });
+  }
+
+  /** What happens once a file's stream ends: closed ({@code failed} null) or failed. */
+  private interface Ending {
+    void end(IOException failed) throws IOException;
+  }
+
+  /**
+   * A file's stream whose failures become {@link #failure}'s exceptions naming the file, and
+   * whose {@code ending} runs once, at the first failure or at close.
+   */
+  private InputStream guarded(byte[] path, InputStream in, Ending ending) {
     return new FilterInputStream(in) {
+      private boolean ended;
+
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
         try {
           return super.read(b, off, len);
         } catch (IOException e) {
+          end(e);
           throw failure(path, e);
         }
       }
@@ -325,8 +327,17 @@ final class SftpConnection implements Closeable {
       public void close() throws IOException {
         try {
           super.close();
-        } finally {
-          file.close();
+        } catch (IOException e) {
+          end(e);
+          throw failure(path, e);
+        }
+        end(null);
+      }
+
+      private void end(IOException failed) throws IOException {
+        if (!ended) {
+          ended = true;
+          ending.end(failed);
         }
       }
     };

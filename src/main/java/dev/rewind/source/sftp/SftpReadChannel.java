@@ -28,7 +28,7 @@ import net.schmizz.sshj.sftp.SFTPException;
  * the client's transfer CPU, more than the decryption. Here a DATA reply's header is parsed and
  * its bytes go directly from SSHJ's channel buffer to the caller.
  *
- * <p>Requests are pipelined ({@link #IN_FLIGHT} of up to {@link #REQUEST_BYTES}) and cut so that
+ * <p>Requests are pipelined ({@link #IN_FLIGHT} of {@link #REQUEST_BYTES}) and cut so that
  * one ends exactly at the size lstat reported; beyond that size only one request is out at a
  * time, which answers EOF (a small file takes one round trip) or finds data that was appended.
  * A short reply (file changed, or a server that reads less per request) drops the requests
@@ -36,10 +36,17 @@ import net.schmizz.sshj.sftp.SFTPException;
  * in order. Not thread-safe: {@link SftpConnection} lends a channel to one open file at a time.
  */
 final class SftpReadChannel implements Closeable {
-  /** Bytes asked per READ; OpenSSH's sftp-server answers up to 255 KiB, the drafts promise 32 KiB. */
-  static final int REQUEST_BYTES = 64 * 1024;
-  /** READ requests in flight per file: 1 MiB, half of SSHJ's default channel window. */
-  static final int IN_FLIGHT = 16;
+  /** Bytes asked per READ; OpenSSH's sftp-server answers up to 255 KiB, and a server that answers less is followed. */
+  static final int REQUEST_BYTES = 128 * 1024;
+  /**
+   * READ requests in flight per file: 4 MiB. The backup's writer reads in bursts (it hashes and
+   * writes between reads); with 1 MiB in flight a 1 GiB incremental pull measured slower than
+   * with SSHJ's own stream (whose reader thread takes replies in as fast as they come), with
+   * 4 MiB faster.
+   */
+  static final int IN_FLIGHT = 32;
+  /** The SSH channel window that lets all of that be on its way at once, with room to spare. */
+  static final long WINDOW_BYTES = 2L * IN_FLIGHT * REQUEST_BYTES;
 
   private static final int SSH_FXP_INIT = 1;
   private static final int SSH_FXP_VERSION = 2;
@@ -112,9 +119,9 @@ final class SftpReadChannel implements Closeable {
   }
 
   /** Opens {@code path} for reading; {@code expectedSize} is lstat's size, a hint for the requests. */
-  InputStream open(String path, long expectedSize) throws IOException {
+  InputStream open(byte[] path, long expectedSize) throws IOException {
     int id = nextId++;
-    send(new Packet(SSH_FXP_OPEN).u32(id).string(path.getBytes(SftpConnection.NAMES)).u32(SSH_FXF_READ).u32(0));
+    send(new Packet(SSH_FXP_OPEN).u32(id).string(path).u32(SSH_FXF_READ).u32(0));
     out.flush();
     int len = replyLength();
     int type = u8();
@@ -125,10 +132,11 @@ final class SftpReadChannel implements Closeable {
     if (type != SSH_FXP_HANDLE) {
       throw new SFTPException("SFTP server answered OPEN with packet type " + type);
     }
-    byte[] handle = new byte[u32()];
-    if (handle.length != len - 9 || handle.length > 256) {
+    int handleLength = u32();
+    if (handleLength != len - 9 || handleLength < 0 || handleLength > 256) {
       throw new SFTPException("SFTP server sent a malformed HANDLE");
     }
+    byte[] handle = new byte[handleLength];
     readFully(handle, 0, handle.length);
     return new FileStream(handle, Math.max(0, expectedSize));
   }
@@ -380,6 +388,10 @@ final class SftpReadChannel implements Closeable {
       long since = c.waitingSince;
       if (since != 0 && now - since > c.timeoutNanos) {
         c.stalled = true;
+        // Wakes the blocked read first: closing waits for the server's answer, which may never come.
+        if (c.in instanceof net.schmizz.sshj.common.ErrorNotifiable waiting) {
+          waiting.notifyError(new net.schmizz.sshj.common.SSHException("no answer"));
+        }
         c.close();
       }
     }
