@@ -178,32 +178,32 @@ class SftpTreeIT {
 
   @Test
   void open_fileGrowsAfterOpen_readsToItsNewEnd() throws IOException {
-    byte[] first = random(200_000, 1);
-    byte[] more = random(1_300_000, 2);
     Path f = src.resolve("growing");
-    Files.write(f, first);
+    byte[] first = TreeBuilder.randomBytes(200_000, 1);
+    byte[] more = TreeBuilder.randomBytes(1_300_000, 2);
+    tree.file("growing", first);
     try (SftpTree t = openTree(); InputStream in = t.open(RelPath.of("growing"))) {
       Files.write(f, more, java.nio.file.StandardOpenOption.APPEND); // after lstat: the size hint is stale
       byte[] all = java.util.Arrays.copyOf(first, first.length + more.length);
       System.arraycopy(more, 0, all, first.length, more.length);
       assertArrayEquals(all, in.readAllBytes());
     } finally {
-      Files.delete(f);
+      tree.delete("growing");
     }
   }
 
   @Test
   void open_fileShrinksAfterOpen_readsWhatIsLeft() throws IOException {
-    byte[] content = random(1_500_000, 3);
     Path f = src.resolve("shrinking");
-    Files.write(f, content);
+    byte[] content = TreeBuilder.randomBytes(1_500_000, 3);
+    tree.file("shrinking", content);
     try (SftpTree t = openTree(); InputStream in = t.open(RelPath.of("shrinking"))) {
       try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
         c.truncate(100_001);
       }
       assertArrayEquals(java.util.Arrays.copyOf(content, 100_001), in.readAllBytes());
     } finally {
-      Files.delete(f);
+      tree.delete("shrinking");
     }
   }
 
@@ -222,12 +222,6 @@ class SftpTreeIT {
         }
       }
     }
-  }
-
-  private static byte[] random(int size, long seed) {
-    byte[] b = new byte[size];
-    new java.util.Random(seed).nextBytes(b);
-    return b;
   }
 
   @Test
