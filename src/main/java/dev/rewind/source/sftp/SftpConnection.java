@@ -51,6 +51,11 @@ final class SftpConnection implements Closeable {
   private final SftpAddress address;
   private final SSHClient ssh;
   private final SFTPEngine engine;
+  /** Reading channels not lent to an open file now (see {@link #open}). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<SftpReadChannel> idleChannels =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Set once the server refused a second channel: files are then read on the main one. */
+  private volatile boolean ownChannelsRefused;
   /** Shared by the connections of one tree: once one is lost, every call on any of them fails. */
   private final AtomicReference<SftpConnectionLostException> lost;
 
@@ -76,6 +81,9 @@ final class SftpConnection implements Closeable {
       KnownHosts.Verifier verifier = knownHosts.verifier();
       ssh.addHostKeyVerifier(verifier);
       connect(ssh, a, verifier);
+      // SSHJ's default window (2 MiB) would make the server wait for window adjustments while a
+      // file's read requests are still out (SftpReadChannel keeps up to 4 MiB in flight).
+      ssh.getConnection().setWindowSize(Math.max(ssh.getConnection().getWindowSize(), SftpReadChannel.WINDOW_BYTES));
       KeyProvider key = loadKey(ssh, privateKey);
       try {
         ssh.authPublickey(a.user(), key);
@@ -222,22 +230,95 @@ final class SftpConnection implements Closeable {
     }
   }
 
-  /** Opens a file for reading with {@link #READ_AHEAD} read requests in flight. */
-  InputStream open(byte[] path) throws IOException {
+  /**
+   * Opens a file for reading on a channel of its own ({@link SftpReadChannel}, lent to this file
+   * until the stream is closed, then kept for the next). A server that allows no second channel
+   * (sshd's MaxSessions 1) gets SSHJ's read-ahead stream on the main channel instead.
+   */
+  InputStream open(byte[] path, long expectedSize) throws IOException {
     checkNotLost();
+    SftpReadChannel channel = idleChannels.poll();
+    if (channel == null && !ownChannelsRefused) {
+      try {
+        channel = SftpReadChannel.start(ssh, REQUEST_TIMEOUT_MS);
+      } catch (net.schmizz.sshj.connection.channel.OpenFailException refused) {
+        ownChannelsRefused = true;
+      } catch (IOException e) {
+        throw failure(path, e);
+      }
+    }
+    if (channel == null) {
+      return openOnEngine(path);
+    }
+    InputStream file;
+    try {
+      file = channel.open(path, expectedSize);
+    } catch (IOException e) {
+      release(channel, e);
+      throw failure(path, e);
+    }
+    SftpReadChannel lent = channel;
+    return guarded(path, file, failed -> {
+      if (failed == null) {
+        release(lent, null);
+      } else {
+        lent.close(); // replies to its requests may still be coming: out of step for another file
+      }
+    });
+  }
+
+  /**
+   * Keeps a channel for the next file after a clean close or after the server refused an OPEN
+   * (a STATUS such as "no such file" leaves the channel in step); after anything else it is closed.
+   */
+  private void release(SftpReadChannel channel, IOException failed) {
+    boolean inStep = failed == null
+        || failed instanceof SFTPException s && s.getStatusCode() != Response.StatusCode.UNKNOWN;
+    if (inStep && lost.get() == null) {
+      idleChannels.add(channel);
+    } else {
+      channel.close();
+    }
+  }
+
+  /** SSHJ's read-ahead stream with {@link #READ_AHEAD} requests in flight, on the main channel. */
+  private InputStream openOnEngine(byte[] path) throws IOException {
     RemoteFile file;
     try {
       file = engine.open(str(path), EnumSet.of(OpenMode.READ));
     } catch (IOException e) {
       throw failure(path, e);
     }
-    InputStream in = file.new ReadAheadRemoteFileInputStream(READ_AHEAD);
+    return guarded(path, file.new ReadAheadRemoteFileInputStream(READ_AHEAD), failed -> {
+      try {
+        file.close();
+      } catch (IOException e) {
+        if (failed == null) {
+          throw e;
+        }
+      }
+    });
+  }
+
+  /** What happens once a file's stream ends: closed ({@code failed} null) or failed. */
+  private interface Ending {
+    void end(IOException failed) throws IOException;
+  }
+
+  /**
+   * A file's stream whose failures become {@link #failure}'s exceptions naming the file, and
+   * whose {@code ending} runs once, at the first failure or at close.
+   */
+  private InputStream guarded(byte[] path, InputStream in, Ending ending) {
     return new FilterInputStream(in) {
+      private boolean ended;
+
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
         try {
           return super.read(b, off, len);
         } catch (IOException e) {
+          end(e);
           throw failure(path, e);
         }
       }
@@ -246,8 +327,17 @@ final class SftpConnection implements Closeable {
       public void close() throws IOException {
         try {
           super.close();
-        } finally {
-          file.close();
+        } catch (IOException e) {
+          end(e);
+          throw failure(path, e);
+        }
+        end(null);
+      }
+
+      private void end(IOException failed) throws IOException {
+        if (!ended) {
+          ended = true;
+          ending.end(failed);
         }
       }
     };
@@ -331,6 +421,9 @@ final class SftpConnection implements Closeable {
 
   @Override
   public void close() {
+    for (SftpReadChannel c; (c = idleChannels.poll()) != null; ) {
+      c.close();
+    }
     try {
       engine.close();
     } catch (IOException | RuntimeException e) {

@@ -22,7 +22,7 @@ import net.schmizz.sshj.sftp.FileMode;
  *
  * <p>Holds a few SSH connections to the host: the walk (list, stat, readlink) uses the first;
  * {@link #open} spreads files over the others, so that several files are read at once, each
- * with several read requests in flight. Thread-safe. A broken connection (or one that stops
+ * on an SFTP channel of its own with several read requests in flight. Thread-safe. A broken connection (or one that stops
  * answering for two minutes) makes every later call on any of them throw {@link
  * SftpConnectionLostException}, so that a backup stops instead of recording the rest as errors.
  */
@@ -66,13 +66,58 @@ public final class SftpTree implements SourceTree {
     List<SftpConnection> opened = new ArrayList<>();
     var lost = new java.util.concurrent.atomic.AtomicReference<SftpConnectionLostException>();
     try {
-      for (int i = 0; i < connections; i++) {
-        opened.add(SftpConnection.open(address, privateKey, hosts, lost));
-      }
+      // The first alone, so that a refused host key or login is reported once; then the others
+      // at the same time: each handshake is a third of a second or more, mostly waiting.
+      opened.add(SftpConnection.open(address, privateKey, hosts, lost));
+      opened.addAll(openTogether(connections - 1, () -> SftpConnection.open(address, privateKey, hosts, lost)));
       return new SftpTree(address, opened);
     } catch (IOException | RuntimeException e) {
       opened.forEach(SftpConnection::close);
       throw e;
+    }
+  }
+
+  private interface Opener {
+    SftpConnection open() throws IOException;
+  }
+
+  /** {@code count} connections opened in parallel; all or none (the opened ones closed on failure). */
+  private static List<SftpConnection> openTogether(int count, Opener opener) throws IOException {
+    if (count == 0) {
+      return List.of();
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(count, r -> {
+      Thread t = new Thread(r, "sftp connect");
+      t.setDaemon(true);
+      return t;
+    });
+    List<java.util.concurrent.Future<SftpConnection>> pending = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        pending.add(pool.submit(opener::open));
+      }
+      List<SftpConnection> out = new ArrayList<>();
+      Throwable failure = null;
+      for (java.util.concurrent.Future<SftpConnection> f : pending) {
+        try {
+          out.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failure = failure == null ? new java.io.InterruptedIOException("interrupted while connecting") : failure;
+        }
+      }
+      if (failure != null) {
+        out.forEach(SftpConnection::close);
+        if (failure instanceof IOException io) {
+          throw io;
+        }
+        throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+      }
+      return out;
+    } finally {
+      pool.shutdown();
     }
   }
 
@@ -129,7 +174,7 @@ public final class SftpTree implements SourceTree {
     if (type != FileType.REGULAR) {
       throw new IOException(where(path) + " is a " + type.keyword() + ", not a regular file; not opened");
     }
-    return c.open(abs);
+    return c.open(abs, attrs.getSize());
   }
 
   @Override

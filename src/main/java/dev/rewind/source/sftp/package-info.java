@@ -38,8 +38,13 @@
  * </ul>
  *
  * <h2>Speed</h2>
- * Unchanged files (size and mtime from the listing) are not read. A file is read with 16 read
- * requests in flight; {@link dev.rewind.source.sftp.SftpTree} keeps a few SSH connections so
- * that the backup's writer threads read several files at once.
+ * Unchanged files (size and mtime from the listing) are not read. A changed file is read whole
+ * (OpenSSH's sftp-server offers no checksums, so there is no way to fetch only the changed
+ * parts). {@link dev.rewind.source.sftp.SftpTree} keeps a few SSH connections, opened in
+ * parallel, so that the backup's writer threads read several files at once; each open file
+ * borrows an SFTP channel of its own ({@link dev.rewind.source.sftp.SftpReadChannel}) with 32
+ * requests of 128 KiB in flight, whose replies go straight into the reader's buffer. What is
+ * left of the client's cost is mostly AES-GCM decryption (the JDK's provider; SSHJ's other
+ * choices, chacha20-poly1305 and AES-CTR with HMAC, measured slower in Java here).
  */
 package dev.rewind.source.sftp;

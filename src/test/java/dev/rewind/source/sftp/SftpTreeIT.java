@@ -177,6 +177,54 @@ class SftpTreeIT {
   }
 
   @Test
+  void open_fileGrowsAfterOpen_readsToItsNewEnd() throws IOException {
+    Path f = src.resolve("growing");
+    byte[] first = TreeBuilder.randomBytes(200_000, 1);
+    byte[] more = TreeBuilder.randomBytes(1_300_000, 2);
+    tree.file("growing", first);
+    try (SftpTree t = openTree(); InputStream in = t.open(RelPath.of("growing"))) {
+      Files.write(f, more, java.nio.file.StandardOpenOption.APPEND); // after lstat: the size hint is stale
+      byte[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+      System.arraycopy(more, 0, all, first.length, more.length);
+      assertArrayEquals(all, in.readAllBytes());
+    } finally {
+      tree.delete("growing");
+    }
+  }
+
+  @Test
+  void open_fileShrinksAfterOpen_readsWhatIsLeft() throws IOException {
+    Path f = src.resolve("shrinking");
+    byte[] content = TreeBuilder.randomBytes(1_500_000, 3);
+    tree.file("shrinking", content);
+    try (SftpTree t = openTree(); InputStream in = t.open(RelPath.of("shrinking"))) {
+      try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+        c.truncate(100_001);
+      }
+      assertArrayEquals(java.util.Arrays.copyOf(content, 100_001), in.readAllBytes());
+    } finally {
+      tree.delete("shrinking");
+    }
+  }
+
+  @Test
+  void open_manyFilesOneAfterAnother_eachReadWholeOnReusedChannels() throws IOException {
+    try (SftpTree t = openTree()) {
+      for (int i = 0; i < 3; i++) {
+        try (InputStream in = t.open(RelPath.of("big"))) {
+          assertArrayEquals(Files.readAllBytes(src.resolve("big")), in.readAllBytes());
+        }
+        try (InputStream in = t.open(RelPath.of("big"))) { // closed after a part: the rest is dropped cleanly
+          assertEquals(1000, in.readNBytes(1000).length);
+        }
+        try (InputStream in = t.open(RelPath.of("secret"))) {
+          assertArrayEquals("root only\n".getBytes(), in.readAllBytes());
+        }
+      }
+    }
+  }
+
+  @Test
   void open_fileDeletedAfterListing_noSuchFileNamingIt() throws IOException {
     tree.file("vanishing", "soon gone\n");
     try (SftpTree t = openTree()) {
