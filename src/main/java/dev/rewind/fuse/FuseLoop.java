@@ -43,10 +43,39 @@ final class FuseLoop {
     void fuse_exit(Pointer fuse);
 
     void fuse_teardown(Pointer fuse, Pointer mountpoint);
+
+    Pointer fuse_get_session(Pointer fuse);
+
+    Pointer fuse_session_next_chan(Pointer session, Pointer channel);
+
+    int fuse_chan_fd(Pointer channel);
   }
+
+  /** The libc calls that let the reader wait for /dev/fuse itself. */
+  public interface Libc {
+    int fcntl(int fd, int cmd, int arg);
+
+    int poll(Pointer fds, long nfds, int timeout);
+  }
+
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int O_NONBLOCK = 04000;
+  private static final short POLLIN = 1;
+  /**
+   * How long the reader keeps asking for the next request after one, before it sleeps in poll.
+   * A scan such as find sends its next LOOKUP a few microseconds after the answer to the last;
+   * a reader that slept in read() meanwhile must be woken for it, and on these VMs that wake-up
+   * (a context switch, often an interrupt to the other CPU) costs more than the request itself.
+   * Spinning is bounded to this long after the last request, so an idle mount sleeps.
+   */
+  private static final long SPIN_NANOS = 100_000;
 
   private final LibFuse lib;
   private final Pointer fuse;
+  /** /dev/fuse, made non-blocking, or -1 when that failed and reads block as libfuse's do. */
+  private final int fd;
+  private final Libc libc;
   private final int maxThreads;
   private final AtomicBoolean reader = new AtomicBoolean();
   private final Semaphore parked = new Semaphore(0);
@@ -60,7 +89,37 @@ final class FuseLoop {
     this.lib = lib;
     this.fuse = fuse;
     this.maxThreads = maxThreads;
+    this.libc = LibraryLoader.create(Libc.class).failImmediately().load("c");
+    this.fd = nonBlocking(libc, lib.fuse_chan_fd(lib.fuse_session_next_chan(lib.fuse_get_session(fuse), null)));
   }
+
+  /** Sets O_NONBLOCK on {@code fd}; returns it, or -1 if that failed. */
+  private static int nonBlocking(Libc libc, int fd) {
+    if (fd < 0) {
+      return -1;
+    }
+    int flags = libc.fcntl(fd, F_GETFL, 0);
+    return flags >= 0 && libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 ? fd : -1;
+  }
+
+  /**
+   * Nothing to read yet: shortly after a request, try again at once; later, sleep in poll until
+   * /dev/fuse is readable (or a second has passed, so that the end is noticed).
+   */
+  private void awaitRequest(long lastRequest) {
+    if (System.nanoTime() - lastRequest < SPIN_NANOS) {
+      Thread.onSpinWait();
+      return;
+    }
+    Pointer pollfd = POLL_FD.get();
+    pollfd.putInt(0, fd);
+    pollfd.putShort(4, POLLIN);
+    pollfd.putShort(6, (short) 0);
+    libc.poll(pollfd, 1, 1000);
+  }
+
+  private static final ThreadLocal<Pointer> POLL_FD =
+      ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 8));
 
   private static LibFuse load() {
     try {
@@ -143,12 +202,17 @@ final class FuseLoop {
           continue;
         }
         reading[0] = true;
+        long lastRequest = System.nanoTime();
         while (reading[0] && !done) {
-          Pointer cmd = lib.fuse_read_cmd(fuse); // null: interrupted, or the end (fuse_exited says which)
+          // null: nothing queued (the fd is non-blocking), interrupted, or the end (fuse_exited says which)
+          Pointer cmd = lib.fuse_read_cmd(fuse);
           if (cmd != null) {
             lib.fuse_process_cmd(fuse, cmd);
+            lastRequest = System.nanoTime();
           } else if (lib.fuse_exited(fuse) != 0) {
             finish();
+          } else if (fd >= 0) {
+            awaitRequest(lastRequest);
           }
         }
         if (reading[0]) {
