@@ -78,10 +78,16 @@ final class AlignedMatcher {
           continue;
         }
         int resync = nextResync(i, lt, lb, lastChunk);
-        if (resync >= 0) {
+        if (resync >= 0 && resync - i <= giveUp) {
           writer.literal(t, i, resync - i);
           i = resync;
           continue;
+        }
+        if (resync >= 0) {
+          // Agreeing again only after a long stretch: more likely shifted content that happens
+          // to line up somewhere (zeros, a repeated pattern) than an edit in place.
+          fallBack(pos + i);
+          return;
         }
         int stretch = lt - i;
         if (lastChunk && stretch <= giveUp && stretch <= targetSize / 8) {

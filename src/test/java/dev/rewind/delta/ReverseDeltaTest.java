@@ -99,6 +99,21 @@ class ReverseDeltaTest {
   }
 
   @Test
+  void longDifferingStretch_thatLinesUpAgainLater_goesToRsyncNotOneBigLiteral() throws IOException {
+    long seed = SEED + 3500;
+    Random rnd = new Random(seed);
+    byte[] older = random(rnd, 2 << 20);
+    // 300 KB shifted by one byte, then both line up again at the same offsets: the shifted part
+    // exists in the newer file, so rsync copies it, where an in-place literal would hold all of it.
+    byte[] newer = older.clone();
+    System.arraycopy(older, 100_000, newer, 100_001, 300_000);
+    byte[] delta = encodeReverse(newer, older);
+    assertArrayEquals(older, patch(newer, delta));
+    assertTrue(literalBytes(delta) < 20_000, () -> "seed " + seed + ": " + literalBytes(delta)
+        + " literal bytes: " + commands(delta));
+  }
+
+  @Test
   void changedTail_ofALargelyEqualFile_isOneLiteral() throws IOException {
     Random rnd = new Random(SEED + 4000);
     byte[] newer = random(rnd, 1_000_000);
