@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.Arrays;
 
@@ -195,10 +194,8 @@ public final class DeltaChain {
   }
 
   /** A read-only, positioned view of the current version. */
-  private final class View implements SeekableByteChannel {
+  private final class View extends ReadOnlyChannel {
     private final FileChannel basis;
-    private long position;
-    private boolean open = true;
 
     View(FileChannel basis) {
       this.basis = basis;
@@ -234,42 +231,8 @@ public final class DeltaChain {
     }
 
     @Override
-    public int write(ByteBuffer src) {
-      throw new NonWritableChannelException();
-    }
-
-    @Override
-    public long position() {
-      return position;
-    }
-
-    @Override
-    public SeekableByteChannel position(long newPosition) {
-      if (newPosition < 0) {
-        throw new IllegalArgumentException("negative position " + newPosition);
-      }
-      position = newPosition;
-      return this;
-    }
-
-    @Override
     public long size() {
       return DeltaChain.this.size();
-    }
-
-    @Override
-    public SeekableByteChannel truncate(long size) {
-      throw new NonWritableChannelException();
-    }
-
-    @Override
-    public boolean isOpen() {
-      return open;
-    }
-
-    @Override
-    public void close() {
-      open = false;
     }
   }
 }
