@@ -8,18 +8,18 @@ import java.util.List;
  *
  * @param time the session time in epoch seconds ({@code --current-time} or the clock)
  * @param zone the zone whose offsets appear in the session's file names
- * @param selection which source paths are backed up
- * @param excludeOtherFilesystems do not descend into other mounted file systems
+ * @param selection which source paths are backed up (with {@code --exclude-other-filesystems}
+ *     among its rules, where given)
  * @param compression gzip increments (except already-compressed formats)
  */
 public record BackupOptions(
-    long time, ZoneId zone, Selection selection, boolean excludeOtherFilesystems, boolean compression) {
+    long time, ZoneId zone, Selection selection, boolean compression) {
 
   public static BackupOptions defaults(long time) {
-    return new BackupOptions(time, ZoneId.systemDefault(), Selection.everything(), false, true);
+    return new BackupOptions(time, ZoneId.systemDefault(), Selection.everything(), true);
   }
 
   public BackupOptions withSelection(List<Selection.Rule> rules) {
-    return new BackupOptions(time, zone, new Selection(rules), excludeOtherFilesystems, compression);
+    return new BackupOptions(time, zone, new Selection(rules), compression);
   }
 }

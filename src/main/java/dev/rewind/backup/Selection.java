@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
  * glob without any of {@code *?[\} is a plain path, compared component by component: as an
  * include it also includes its ancestors. An include glob "scans" the directories that could
  * lead to a match: when a later exclude matches such a directory, it is kept only if something
- * below it is included ({@link Verdict#SCAN}). Immutable and thread-safe.
+ * below it is included ({@link Verdict#SCAN}). {@code --exclude-other-filesystems} is a rule in
+ * the same list, at its place on the command line: it excludes what lies on another file system
+ * than the source directory, so an earlier {@code --include} can still reach into a mounted file
+ * system. Immutable and thread-safe.
  */
 public final class Selection {
   private static final Pattern GLOB_CHARS = Pattern.compile("(.*[*?\\[\\\\]|ignorecase:)", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
@@ -31,19 +34,33 @@ public final class Selection {
     SCAN
   }
 
-  /** One {@code --include} or {@code --exclude}. */
+  /** One {@code --include}, {@code --exclude} or {@code --exclude-other-filesystems}. */
   public static final class Rule {
+    private static final String OTHER_FILESYSTEMS = "--exclude-other-filesystems";
+
     private final boolean include;
     private final String glob;
+    private final boolean otherFilesystems;
     private final boolean everything;
     private final List<String> components; // a plain path; null for a glob
     private final Pattern match;
     private final Pattern scan;
 
     private Rule(boolean include, String glob) {
+      this(include, glob, false);
+    }
+
+    private Rule(boolean include, String glob, boolean otherFilesystems) {
       this.include = include;
       this.glob = glob;
+      this.otherFilesystems = otherFilesystems;
       this.everything = glob.equals("**");
+      if (otherFilesystems) {
+        this.components = null;
+        this.match = null;
+        this.scan = null;
+        return;
+      }
       if (everything || !GLOB_CHARS.matcher(glob).lookingAt()) {
         this.components = everything ? null : components(glob);
         this.match = null;
@@ -69,6 +86,14 @@ public final class Selection {
       return new Rule(include, new String(userGlob.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
     }
 
+    /**
+     * {@code --exclude-other-filesystems}: excludes every entry whose file system is not the
+     * source directory's (like rdiff-backup's, it decides nothing about the others).
+     */
+    public static Rule excludeOtherFilesystems() {
+      return new Rule(false, OTHER_FILESYSTEMS, true);
+    }
+
     public boolean include() {
       return include;
     }
@@ -79,7 +104,10 @@ public final class Selection {
     }
 
     /** This rule's say on {@code path}, or null when it has none. */
-    Verdict apply(String path) {
+    Verdict apply(String path, boolean onOtherFilesystem) {
+      if (otherFilesystems) {
+        return onOtherFilesystem ? Verdict.EXCLUDE : null;
+      }
       if (everything) {
         return decision();
       }
@@ -98,7 +126,7 @@ public final class Selection {
 
     /** Whether this rule can match the source root itself or something below it. */
     boolean canMatchBelow(String root) {
-      if (everything) {
+      if (everything || otherFilesystems) {
         return true;
       }
       if (components != null) {
@@ -113,7 +141,7 @@ public final class Selection {
 
     @Override
     public String toString() {
-      return (include ? "--include " : "--exclude ") + glob;
+      return otherFilesystems ? OTHER_FILESYSTEMS : (include ? "--include " : "--exclude ") + glob;
     }
   }
 
@@ -152,10 +180,18 @@ public final class Selection {
    * joined with the relative path), like rdiff-backup's {@code select_default}.
    */
   public Verdict verdict(byte[] fullPath) {
+    return verdict(fullPath, false);
+  }
+
+  /**
+   * What the rules say about the entry at {@code fullPath} that lies on another file system than
+   * the source directory when {@code onOtherFilesystem}.
+   */
+  public Verdict verdict(byte[] fullPath, boolean onOtherFilesystem) {
     String p = new String(fullPath, StandardCharsets.ISO_8859_1);
     boolean scanned = false;
     for (Rule r : rules) {
-      Verdict v = r.apply(p);
+      Verdict v = r.apply(p, onOtherFilesystem);
       if (v == Verdict.INCLUDE) {
         return v;
       } else if (v == Verdict.EXCLUDE) {

@@ -206,10 +206,7 @@ final class TreeMerge {
    * remembered, as the walk asks again when it gets there.
    */
   private boolean selected(SourceEntry e) {
-    if (options.excludeOtherFilesystems() && e.device() != rootDevice) {
-      return false;
-    }
-    Selection.Verdict v = options.selection().verdict(e.path().under(sourceRoot));
+    Selection.Verdict v = options.selection().verdict(e.path().under(sourceRoot), e.device() != rootDevice);
     return v == Selection.Verdict.INCLUDE
         || (v == Selection.Verdict.SCAN && e.meta().type() == FileType.DIRECTORY && selectsSomethingBelow(e.path()));
   }

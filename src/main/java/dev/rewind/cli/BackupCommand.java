@@ -32,22 +32,31 @@ import picocli.CommandLine.ParentCommand;
 final class BackupCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
-  // exclusive: each --include or --exclude is a group instance of its own, so that the list keeps
-  // command-line order (a non-exclusive group pairs an --include with the next --exclude)
+  // exclusive: each --include, --exclude or --exclude-other-filesystems is a group instance of its
+  // own, so that the list keeps command-line order (a non-exclusive group pairs an --include with
+  // the next --exclude)
   @ArgGroup(exclusive = true, multiplicity = "0..*")
   List<SelectionOption> selection = new ArrayList<>();
 
-  /** One --include or --exclude, kept in command-line order (the first match decides). */
+  /** One selection rule, kept in command-line order (the first rule that decides wins). */
   static final class SelectionOption {
     @Option(names = "--include", paramLabel = "GLOB", description = "Back up paths matching GLOB (first matching rule wins).")
     String include;
 
     @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip paths matching GLOB, and everything below them.")
     String exclude;
-  }
 
-  @Option(names = "--exclude-other-filesystems", description = "Do not cross into other mounted file systems.")
-  boolean excludeOtherFilesystems;
+    @Option(names = "--exclude-other-filesystems",
+        description = "Skip what lies on other mounted file systems (a rule at its place among --include/--exclude).")
+    boolean excludeOtherFilesystems;
+
+    Selection.Rule rule() {
+      if (include != null) {
+        return Selection.Rule.of(true, include);
+      }
+      return exclude != null ? Selection.Rule.of(false, exclude) : Selection.Rule.excludeOtherFilesystems();
+    }
+  }
 
   @Option(names = "--no-compression", description = "Store increments uncompressed.")
   boolean noCompression;
@@ -74,7 +83,7 @@ final class BackupCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     List<Selection.Rule> rules = new ArrayList<>();
     for (SelectionOption o : selection) {
-      rules.add(o.include != null ? Selection.Rule.of(true, o.include) : Selection.Rule.of(false, o.exclude));
+      rules.add(o.rule());
     }
     if (SftpAddress.looksRemote(source)) {
       SftpAddress address = SftpAddress.parse(source);
@@ -96,8 +105,7 @@ final class BackupCommand implements Callable<Integer> {
 
   private Integer run(TreeOpener opener, byte[] matchPath, Selection chosen) throws IOException {
     byte[] repoRoot = Posix.bytes(Path.of(repo));
-    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), chosen,
-        excludeOtherFilesystems, !noCompression);
+    BackupOptions options = new BackupOptions(main.now(), ZoneId.systemDefault(), chosen, !noCompression);
     ProgressLine line = new ProgressLine(System.console() != null);
     long start = System.nanoTime();
     BackupSession.Result result;

@@ -190,7 +190,7 @@ final class DemoCommand implements Callable<Integer> {
     say("$ rewind --current-time " + time + " backup " + source + " " + repo);
     SourceSelection chosen = SourceSelection.of(source.toString(), List.of(work.toString()), List.of());
     try (LocalTree tree = new LocalTree(chosen.root())) {
-      BackupOptions options = new BackupOptions(time, java.time.ZoneId.systemDefault(), chosen.selection(), false, true);
+      BackupOptions options = new BackupOptions(time, java.time.ZoneId.systemDefault(), chosen.selection(), true);
       BackupSession.Result r = BackupSession.run(tree, chosen.matchPath(), Posix.bytes(repo), options, Progress.NONE);
       say("  session " + r.time() + ": " + r.stats().sourceFiles() + " entries, " + r.stats().changedFiles() + " changed");
     }

@@ -36,7 +36,7 @@ final class HostPull {
     SourceSelection selection = HostSelection.of(host, settings.keepOut());
     byte[] repoRoot = Posix.bytes(host.repository());
     createParent(host.repository());
-    BackupOptions options = new BackupOptions(settings.now(), settings.zone(), selection.selection(), false, true);
+    BackupOptions options = new BackupOptions(settings.now(), settings.zone(), selection.selection(), true);
     BackupSession.Result session;
     try (SourceTree tree = settings.opener().open(host, Posix.display(selection.root()))) {
       session = BackupSession.run(tree, selection.matchPath(), repoRoot, options, progress);

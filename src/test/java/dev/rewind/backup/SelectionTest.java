@@ -65,6 +65,39 @@ class SelectionTest {
   }
 
   @Test
+  void verdict_otherFilesystemsRule_excludesOnlyEntriesOnAnotherFileSystem() {
+    Selection s = new Selection(List.of(Selection.Rule.excludeOtherFilesystems()));
+    assertAll(
+        () -> assertEquals(EXCLUDE, s.verdict(bytes("/src/mnt"), true)),
+        () -> assertEquals(INCLUDE, s.verdict(bytes("/src/mnt"), false)),
+        () -> assertDoesNotThrow(() -> s.check(ROOT)));
+  }
+
+  @Test
+  void verdict_otherFilesystemsRule_takesItsPlaceAmongTheGlobs() {
+    List<Selection.Rule> rules = List.of(Selection.Rule.of(true, "/src/mnt/keep"), Selection.Rule.excludeOtherFilesystems(),
+        Selection.Rule.of(false, "**/*.tmp"));
+    Selection s = new Selection(rules);
+    assertAll(
+        () -> assertEquals(INCLUDE, s.verdict(bytes("/src/mnt/keep"), true), "an earlier include reaches into the mount"),
+        () -> assertEquals(INCLUDE, s.verdict(bytes("/src/mnt/keep/x.tmp"), true), "the include decides before the globs after it"),
+        () -> assertEquals(INCLUDE, s.verdict(bytes("/src/mnt"), true), "a plain include names the mount point too"),
+        () -> assertEquals(EXCLUDE, s.verdict(bytes("/src/mnt/other"), true)),
+        () -> assertEquals(EXCLUDE, s.verdict(bytes("/src/a.tmp"), false), "later rules still apply on the source's file system"),
+        () -> assertEquals(INCLUDE, s.verdict(bytes("/src/a"), false)),
+        () -> assertEquals("--exclude-other-filesystems", rules.get(1).toString()));
+  }
+
+  @Test
+  void verdict_otherFilesystemsRuleAfterAnIncludeGlob_scansTheMountPoint() {
+    Selection s = new Selection(List.of(Selection.Rule.of(true, "/src/mnt/k*"), Selection.Rule.excludeOtherFilesystems()));
+    assertAll(
+        () -> assertEquals(SCAN, s.verdict(bytes("/src/mnt"), true), "kept only if something below it is included"),
+        () -> assertEquals(INCLUDE, s.verdict(bytes("/src/mnt/keep"), true)),
+        () -> assertEquals(EXCLUDE, s.verdict(bytes("/src/mnt/other"), true)));
+  }
+
+  @Test
   void verdict_unmatchedPath_included() {
     expect(rules("-", "/src/drop"), "/src/other", INCLUDE, "/src/drop", EXCLUDE);
   }
