@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 
@@ -42,11 +43,19 @@ final class ProcessTable {
     if (!isAlive(pid)) {
       return null;
     }
-    String started = ProcessHandle.of(pid)
-        .flatMap(h -> h.info().startInstant())
-        .map(i -> TimeStrings.format(i.getEpochSecond(), zone, false))
-        .orElse(null);
+    Instant start = startTime(pid);
+    String started = start == null ? null : TimeStrings.format(start.getEpochSecond(), zone, false);
     return new LockHolder(pid, hostname(), name(pid), started);
+  }
+
+  /**
+   * When a live local process started, on today's wall clock, or null when unknown (gone, or
+   * hidden from this user). The JDK adds {@code /proc/PID/stat}'s start tick to the boot time
+   * that {@code /proc/stat} gives in whole seconds, rounded down, so the answer can be up to
+   * about a second early, never late.
+   */
+  static Instant startTime(long pid) {
+    return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null);
   }
 
   /** The short command name ({@code /proc/PID/comm}: {@code rdiff-backup}, {@code flock}, ...). */

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -30,7 +32,8 @@ import java.util.regex.Pattern;
  * dies, so a crashed holder never blocks anyone: the content it left is reported as {@link
  * #staleHolder()}. rdiff-backup's default API 200 takes no lock at all; its only trace is the
  * {@code PID n} in the {@code current_mirror} marker it writes first, so a repository with two
- * markers whose newer one names a live local process counts as locked by that process.
+ * markers whose newer one names a live local process that started before the marker was written
+ * counts as locked by that process (see {@link #mayHaveWritten}).
  *
  * <p>A shared lock ({@link #acquireShared}, for readers such as {@code verify}) is {@code
  * flock(LOCK_SH|LOCK_NB)}, taken only when {@code lock.yml} exists, as rdiff-backup's readers
@@ -42,6 +45,19 @@ import java.util.regex.Pattern;
 public final class RepositoryLock implements Closeable {
   static final String LOCK_FILE = "lock.yml";
   private static final Pattern MARKER_PID = Pattern.compile("^PID\\s*([0-9]+)", Pattern.MULTILINE | Pattern.CASE_INSENSITIVE);
+
+  /**
+   * How much later than its marker's mtime a process may seem to have started and still count
+   * as the marker's writer. Both times can be off the dangerous way: vfat stores mtimes rounded
+   * down to 2 s, the kernel stamps them from a clock up to a tick behind, and a wall clock
+   * stepped or slewed forward while the writer runs (a first NTP sync after boot) moves the
+   * process's start, computed as now minus its age, later. Too small a slack regresses a session
+   * under a live writer; too large only keeps the old refusal for a pid reused within that time
+   * of the marker, which needs a crash within seconds of the session's start. Not covered: a
+   * forward step larger than this while a writer runs, or a network file system whose server
+   * clock is behind this host's by more.
+   */
+  static final Duration WRITER_START_SLACK = Duration.ofSeconds(10);
 
   private final Posix.Flock flock;
   private final boolean exclusive;
@@ -172,7 +188,13 @@ public final class RepositoryLock implements Closeable {
   /**
    * rdiff-backup API 200 locks nothing: it writes the new session's {@code current_mirror}
    * marker first (with its pid) and deletes the old one last. Two markers and a live newer pid
-   * on this host mean it is still running (rdiff-backup's own regress makes the same check).
+   * on this host mean it is still running (rdiff-backup's own regress makes the same check),
+   * unless that process started after the marker was written: then the writer died (rdiff-backup
+   * or Rewind, which writes the same line) and its pid went to an unrelated process since. This
+   * is the only place that trusts the marker's pid; once it lets a caller through, {@code
+   * backup} and {@code regress} regress the session as any crash leftover ({@link Regress} looks
+   * at markers only). rdiff-backup's own check has no such test, so it may still refuse (without
+   * {@code --force}) a repository that Rewind regresses.
    */
   private static void refuseIfUnlockedWriterRuns(byte[] dataDir, Clock clock) throws IOException {
     Repository repo;
@@ -186,13 +208,37 @@ public final class RepositoryLock implements Closeable {
       return;
     }
     SessionTime newest = markers.get(markers.size() - 1);
-    long pid = markerPid(repo.sessionFile("current_mirror", newest));
-    if (pid != 0 && pid != ProcessTable.self() && ProcessTable.isAlive(pid)) {
-      LockHolder holder = ProcessTable.describe(pid, clock.getZone());
-      holder = holder != null ? holder : new LockHolder(pid, ProcessTable.hostname(), null, null);
-      throw new RepositoryLockedException("'" + repo.display() + "' is being written by "
-          + holder.describe() + ": its backup session " + newest + " is not finished"
-          + " (a newer current_mirror marker names that process)", holder);
+    RepoFile marker = repo.sessionFile("current_mirror", newest);
+    long pid = markerPid(marker);
+    if (pid == 0 || pid == ProcessTable.self() || !ProcessTable.isAlive(pid)
+        || !mayHaveWritten(ProcessTable.startTime(pid), modified(marker))) {
+      return;
+    }
+    LockHolder holder = ProcessTable.describe(pid, clock.getZone());
+    holder = holder != null ? holder : new LockHolder(pid, ProcessTable.hostname(), null, null);
+    throw new RepositoryLockedException("'" + repo.display() + "' is being written by "
+        + holder.describe() + ": its backup session " + newest + " is not finished"
+        + " (a newer current_mirror marker names that process)", holder);
+  }
+
+  /**
+   * Whether a process that started at {@code processStart} can be the one that wrote a marker
+   * last modified at {@code markerWritten}: a writer exists before it writes. Allows {@link
+   * #WRITER_START_SLACK} for coarse clocks; when either time is unknown (null) the answer is yes,
+   * so that doubt refuses rather than regresses under a live writer.
+   */
+  static boolean mayHaveWritten(Instant processStart, Instant markerWritten) {
+    return processStart == null || markerWritten == null
+        || !processStart.isAfter(markerWritten.plus(WRITER_START_SLACK));
+  }
+
+  /** The file's mtime, or null when it cannot be read. */
+  private static Instant modified(RepoFile file) {
+    try {
+      Stat st = file == null ? null : Posix.lstatOrNull(file.path());
+      return st == null ? null : Instant.ofEpochSecond(st.mtimeSeconds(), st.mtimeNanos());
+    } catch (IOException e) {
+      return null;
     }
   }
 

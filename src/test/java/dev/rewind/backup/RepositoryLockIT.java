@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -144,10 +145,74 @@ class RepositoryLockIT {
       assertEquals("rdiff-backup", e.holder().command());
       assertTrue(e.getMessage().startsWith("'" + repo + "' is being written by pid " + backup.pid()), e.getMessage());
       assertTrue(e.getMessage().contains("session 2024-03-29T10:13:20+01:00 is not finished"), e.getMessage());
+      Proc.Result cli = RewindJar.run(TZ, "--current-time", Long.toString(T1 + 7200), "backup", src.toString(),
+          repo.toString());
+      assertEquals(1, cli.exitCode(), cli.stderr());
+      assertTrue(cli.stderr().contains("is being written by pid " + backup.pid()), cli.stderr());
+      assertEquals(2, markers(), "nothing regressed under the live writer");
       backup.finish();
     }
     assertEquals(1, markers());
     RepositoryLock.acquire(dataDir, "remove", CLOCK).close();
+  }
+
+  @Test
+  void rewindBackup_markerPidOfALiveProcessStartedBeforeTheMarker_isRefused() throws Exception {
+    Path marker = interruptedApi200Session();
+    Process live = new ProcessBuilder("sleep", "60").start();
+    try {
+      Files.writeString(marker, "PID " + live.pid() + "\n"); // written after the process started: may be its writer
+      Proc.Result cli = RewindJar.run(TZ, "--current-time", Long.toString(T1 + 7200), "backup", src.toString(),
+          repo.toString());
+      assertEquals(1, cli.exitCode(), cli.stderr());
+      assertTrue(cli.stderr().contains("'" + repo + "' is being written by pid " + live.pid() + " on host "
+          + ProcessTable.hostname() + " (sleep)"), cli.stderr());
+      assertEquals(2, markers());
+    } finally {
+      stop(live);
+    }
+  }
+
+  @Test
+  void rewindBackup_markerPidReusedByAProcessStartedAfterTheMarker_regressesAndBacksUp() throws Exception {
+    Path marker = interruptedApi200Session();
+    FileTime written = Files.getLastModifiedTime(marker);
+    Process reused = new ProcessBuilder("sleep", "60").start();
+    try {
+      // as if the crashed rdiff-backup's pid had gone to this process an hour after the marker
+      Files.writeString(marker, "PID " + reused.pid() + "\n");
+      Files.setLastModifiedTime(marker, FileTime.from(written.toInstant().minus(Duration.ofHours(1))));
+      Proc.Result cli = RewindJar.run(TZ, "--current-time", Long.toString(T1 + 7200), "backup", src.toString(),
+          repo.toString());
+      assertEquals(0, cli.exitCode(), cli.stderr());
+      assertTrue(cli.stderr().contains("previous backup seems to have failed; regressed the repository to"
+          + " 2024-03-29T09:13:20+01:00"), cli.stderr());
+      assertTrue(reused.isAlive(), "the unrelated process is left alone");
+      assertEquals(1, markers());
+      assertEquals(List.of(T1, T1 + 7200), rdiff.listIncrementsParsable(repo), "the interrupted session is gone");
+      rdiff.verify(repo);
+    } finally {
+      stop(reused);
+    }
+  }
+
+  /** Kills an API 200 rdiff-backup mid-session; returns the newer marker it left (naming its dead pid). */
+  private Path interruptedApi200Session() throws Exception {
+    changeEverything(T1 + 3000);
+    try (Stalled backup = Stalled.backup(List.of(), T1 + 3600, src, repo)) {
+      backup.awaitState(() -> markers() == 2);
+      backup.kill();
+    }
+    Path marker = repo.resolve("rdiff-backup-data/current_mirror.2024-03-29T10:13:20+01:00.data");
+    assertTrue(Files.readString(marker).startsWith("PID "), "rdiff-backup's marker");
+    return marker;
+  }
+
+  private static void stop(Process p) throws InterruptedException {
+    p.destroyForcibly();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("process " + p.pid() + " did not end");
+    }
   }
 
   @Test

@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.concurrent.TimeUnit;
@@ -128,6 +130,29 @@ class RepositoryLockTest {
     assertTrue(e.getMessage().contains("session " + T5 + " is not finished"), e.getMessage());
     assertThrows(RepositoryLockedException.class, () -> RepositoryLock.acquireShared(dataDir, CLOCK));
     assertEquals("", lockFile(), "a refused acquire leaves no holder behind");
+  }
+
+  @Test
+  void acquire_twoMarkersAndNewerPidAliveButStartedAfterTheMarker_succeeds() throws Exception {
+    child = new ProcessBuilder("sleep", "30").start();
+    Path marker = Files.writeString(data.resolve("current_mirror." + T5 + ".data"), "PID " + child.pid() + "\n");
+    // the writer crashed an hour ago; its pid now belongs to the sleep
+    Files.setLastModifiedTime(marker, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+    RepositoryLock.acquire(dataDir, "regress", CLOCK).close();
+    assertTrue(child.isAlive());
+  }
+
+  @Test
+  void mayHaveWritten_onlyAProcessStartedBeforeTheMarkerPlusSlack_orWhenUnknown() {
+    Instant written = Instant.ofEpochSecond(1712221200, 500_000_000);
+    Instant slackEnd = written.plus(RepositoryLock.WRITER_START_SLACK);
+    assertTrue(RepositoryLock.mayHaveWritten(written.minusSeconds(3600), written));
+    assertTrue(RepositoryLock.mayHaveWritten(written, written));
+    assertTrue(RepositoryLock.mayHaveWritten(slackEnd, written), "a start within the slack may be a coarse clock");
+    assertFalse(RepositoryLock.mayHaveWritten(slackEnd.plusMillis(1), written));
+    assertFalse(RepositoryLock.mayHaveWritten(written.plusSeconds(86400), written));
+    assertTrue(RepositoryLock.mayHaveWritten(null, written), "unknown start: assume the writer");
+    assertTrue(RepositoryLock.mayHaveWritten(written.plusSeconds(86400), null), "unknown mtime: assume the writer");
   }
 
   @Test
