@@ -67,10 +67,13 @@ final class MirrorWriter {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  /** Copies source content into a temporary sibling of {@code meta}'s entry, hashing it on the way. */
-  Staged stage(FileMeta meta, InputStream content) throws IOException {
+  /**
+   * Copies source content into a temporary sibling of {@code meta}'s entry, hashing it on the way,
+   * and gives it the entry's attributes.
+   */
+  Staged stage(FileMeta meta, List<Xattr> xattrs, InputStream content) throws IOException {
     try (InputStream in = content) {
-      return stage(meta, out -> {
+      return stage(meta, xattrs, out -> {
         byte[] buf = new byte[BUFFER];
         for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
           out.write(buf, 0, n);
@@ -79,12 +82,16 @@ final class MirrorWriter {
     }
   }
 
-  /** Writes content into a temporary sibling of {@code meta}'s entry, hashing it on the way. */
-  Staged stage(FileMeta meta, Content content) throws IOException {
+  /**
+   * Writes content into a temporary sibling of {@code meta}'s entry, hashing it on the way, and
+   * gives it the entry's attributes (through the open file: no path lookups).
+   */
+  Staged stage(FileMeta meta, List<Xattr> xattrs, Content content) throws IOException {
     byte[] temp = tempBeside(meta.path());
     MessageDigest sha1 = sha1();
     long[] size = {0};
-    try (OutputStream raw = RepositoryWriteException.guard(Posix.createStream(temp, 0600, WRITE_BACK_EVERY), root, meta.path().toString())) {
+    Posix.NewFile file = Posix.createStream(temp, 0600, WRITE_BACK_EVERY);
+    try (OutputStream raw = RepositoryWriteException.guard(file, root, meta.path().toString())) {
       OutputStream hashing = new java.io.FilterOutputStream(raw) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
@@ -103,6 +110,7 @@ final class MirrorWriter {
       buffered.flush();
       // No fsync per file: the session syncs the file system once before it commits. Write-back
       // of big files starts while they are written, so that sync finds little left to do.
+      applyAttributes(file, meta, xattrs);
     } catch (IOException | RuntimeException e) {
       deleteQuietly(temp);
       throw e;
@@ -110,10 +118,9 @@ final class MirrorWriter {
     return new Staged(temp, HexFormat.of().formatHex(sha1.digest()), size[0]);
   }
 
-  /** Gives staged content the entry's attributes and renames it into place. */
-  void commit(Staged staged, FileMeta meta, List<Xattr> xattrs) throws IOException {
+  /** Renames staged content into place as {@code meta}'s entry. */
+  void commit(Staged staged, FileMeta meta) throws IOException {
     try {
-      applyAttributes(staged.temp(), meta, xattrs);
       CrashPoints.reach("mirror file staged");
       Posix.rename(staged.temp(), path(meta.path()));
       CrashPoints.reach("mirror file renamed");
@@ -235,6 +242,26 @@ final class MirrorWriter {
     }
     if (meta.mtime() != null) {
       Posix.setMtime(p, meta.mtime(), 0);
+    }
+  }
+
+  /** {@link #applyAttributes(byte[], FileMeta, List)} for a regular file still open after writing. */
+  private void applyAttributes(Posix.NewFile file, FileMeta meta, List<Xattr> xattrs) throws IOException {
+    if (asRoot) {
+      file.chown(meta.uid(), meta.gid());
+      for (Xattr x : xattrs) {
+        try {
+          file.setXattr(x.name(), x.value());
+        } catch (IOException e) {
+          // the mirror's xattrs are a convenience; the metadata holds the authoritative copy
+        }
+      }
+      file.chmod(meta.permissions());
+    } else {
+      file.chmod(0600); // created 0600, but a strict umask may have taken bits away
+    }
+    if (meta.mtime() != null) {
+      file.setMtime(meta.mtime(), 0);
     }
   }
 

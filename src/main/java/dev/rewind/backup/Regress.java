@@ -287,8 +287,8 @@ public final class Regress {
     if (st != null && st.type() != FileType.REGULAR) {
       mirror.remove(m.path());
     }
-    MirrorWriter.Staged staged = mirror.stage(m, out -> content.copyTo(m, good, out));
-    mirror.commit(staged, m, List.of());
+    MirrorWriter.Staged staged = mirror.stage(m, List.of(), out -> content.copyTo(m, good, out));
+    mirror.commit(staged, m);
   }
 
   private boolean hasGoodIncrement(FileMeta m) throws IOException {

@@ -490,14 +490,14 @@ final class TreeMerge {
       }
       return withSize(withSha1(m, first.sha1()), first.size());
     }
-    MirrorWriter.Staged staged = mirror.stage(m, source.open(m.path()));
+    MirrorWriter.Staged staged = mirror.stage(m, mirrorXattrs(n), source.open(m.path()));
     FileMeta done = withSize(withSha1(m, staged.sha1()), staged.size());
     byte[] inc = null;
     try {
       if (replacing) {
         inc = increments.diff(m, mirror.path(m.path()), staged.temp());
       }
-      mirror.commit(staged, done, mirrorXattrs(n));
+      mirror.commit(staged, done);
     } catch (IOException e) {
       mirror.discard(staged);
       undo(inc); // the mirror still holds the old version: an increment for it would be wrong

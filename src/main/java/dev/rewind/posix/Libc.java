@@ -72,6 +72,18 @@ public interface Libc {
   int chmod(@In byte[] path, int mode);
 
   @SaveError
+  int fchown(int fd, int uid, int gid);
+
+  @SaveError
+  int fchmod(int fd, int mode);
+
+  @SaveError
+  int futimens(int fd, @In long[] times);
+
+  @SaveError
+  int fsetxattr(int fd, @In byte[] name, @In byte[] value, @size_t long size, int flags);
+
+  @SaveError
   int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
 
   @SaveError

@@ -184,7 +184,7 @@ public final class Posix {
   }
 
   /** Creates a new file (it must not exist) and returns a plain stream on its descriptor. */
-  public static java.io.OutputStream createStream(byte[] path, int mode) throws IOException {
+  public static NewFile createStream(byte[] path, int mode) throws IOException {
     return createStream(path, mode, 0);
   }
 
@@ -195,60 +195,92 @@ public final class Posix {
    * finds most of the data already written instead of waiting for all of it; durability still
    * comes only from that fsync or syncfs.
    */
-  public static java.io.OutputStream createStream(byte[] path, int mode, long writeBackEvery) throws IOException {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, "create");
-    return new java.io.OutputStream() {
-      private boolean closed;
-      private long position;
-      private long writeBackFrom;
+  public static NewFile createStream(byte[] path, int mode, long writeBackEvery) throws IOException {
+    return new NewFile(path, open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, "create"), writeBackEvery);
+  }
 
-      @Override
-      public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
+  /**
+   * A file just created, open for writing (unbuffered). Its owner, mode, mtime and xattrs can be
+   * set through the open descriptor before it is closed: no path lookup, and no window in which
+   * another name could have taken the path's place.
+   */
+  public static final class NewFile extends java.io.OutputStream {
+    private final byte[] path;
+    private final int fd;
+    private final long writeBackEvery;
+    private boolean closed;
+    private long position;
+    private long writeBackFrom;
 
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        Pointer mem = IO_BUFFER.get();
-        int done = 0;
-        while (done < len) {
-          int chunk = Math.min(len - done, IO_BUFFER_SIZE);
-          mem.put(0, b, off + done, chunk);
-          int written = 0;
-          while (written < chunk) {
-            long n = LIBC.write(fd, mem.slice(written), chunk - written);
-            if (n < 0) {
-              throw error("write", path);
-            }
-            written += (int) n;
+    private NewFile(byte[] path, int fd, long writeBackEvery) {
+      this.path = path;
+      this.fd = fd;
+      this.writeBackEvery = writeBackEvery;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      Pointer mem = IO_BUFFER.get();
+      int done = 0;
+      while (done < len) {
+        int chunk = Math.min(len - done, IO_BUFFER_SIZE);
+        mem.put(0, b, off + done, chunk);
+        int written = 0;
+        while (written < chunk) {
+          long n = LIBC.write(fd, mem.slice(written), chunk - written);
+          if (n < 0) {
+            throw error("write", path);
           }
-          done += chunk;
+          written += (int) n;
         }
-        position += len;
-        if (writeBackEvery > 0 && position - writeBackFrom >= writeBackEvery) {
+        done += chunk;
+      }
+      position += len;
+      if (writeBackEvery > 0 && position - writeBackFrom >= writeBackEvery) {
+        startWriteBack();
+      }
+    }
+
+    /** Only a hint: a file system that cannot do it (EINVAL, ESPIPE) still syncs later. */
+    private void startWriteBack() {
+      LIBC.sync_file_range(fd, writeBackFrom, position - writeBackFrom, SYNC_FILE_RANGE_WRITE);
+      writeBackFrom = position;
+    }
+
+    public void chown(long uid, long gid) throws IOException {
+      check(LIBC.fchown(fd, (int) uid, (int) gid), "chown", path);
+    }
+
+    public void chmod(int mode) throws IOException {
+      check(LIBC.fchmod(fd, mode), "chmod", path);
+    }
+
+    /** Sets the modification time (and access time to the same); nothing may be written after. */
+    public void setMtime(long seconds, int nanos) throws IOException {
+      check(LIBC.futimens(fd, new long[] {seconds, nanos, seconds, nanos}), "futimens", path);
+    }
+
+    public void setXattr(byte[] name, byte[] value) throws IOException {
+      check(LIBC.fsetxattr(fd, cstr(name), value, value.length, 0), "setxattr", path);
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        if (writeBackEvery > 0 && position > writeBackFrom) {
           startWriteBack();
         }
-      }
-
-      /** Only a hint: a file system that cannot do it (EINVAL, ESPIPE) still syncs later. */
-      private void startWriteBack() {
-        LIBC.sync_file_range(fd, writeBackFrom, position - writeBackFrom, SYNC_FILE_RANGE_WRITE);
-        writeBackFrom = position;
-      }
-
-      @Override
-      public void close() throws IOException {
-        if (!closed) {
-          closed = true;
-          if (writeBackEvery > 0 && position > writeBackFrom) {
-            startWriteBack();
-          }
-          if (LIBC.close(fd) != 0) {
-            throw error("close", path);
-          }
+        if (LIBC.close(fd) != 0) {
+          throw error("close", path);
         }
       }
-    };
+    }
   }
 
   /** Creates a new file (it must not exist) with the given mode and opens it for writing. */
