@@ -41,11 +41,13 @@ import org.junit.jupiter.api.Test;
  * bench.quietWait} s) for the rest of the machine to use under a quarter of a core. Each run is
  * measured by GNU time; the CPU used meanwhile by the rest of the machine is recorded. The order
  * of the tools is rotated from step to step. Repository sizes are {@code du -sb} after each step.
- * One round only (the steps change the repositories).
+ * {@code bench.rounds} rounds (default 1), each from a freshly generated tree (the same seed, so
+ * the same tree) into new repositories; a figure is then the run with the median wall time of its
+ * tree, step and tool, and the walls of every round are listed.
  *
  * <p>System properties: {@code rewind.jar} (set by the pom), {@code bench.dir} (default {@code
  * /var/tmp/rewind-backup-bench}), {@code bench.out}, {@code bench.targetFs}, {@code
- * bench.quietWait} (default 120), {@code bench.backup.smallFiles} (50000), {@code
+ * bench.quietWait} (default 120), {@code bench.rounds} (1), {@code bench.backup.smallFiles} (50000), {@code
  * bench.backup.bigFiles} (8), {@code bench.backup.bigFileMiB} (128), {@code bench.backup.bigEdits}
  * (4), {@code bench.seed}, {@code bench.backup.trees} ({@code small,big}), {@code bench.backup.profile}
  * (only the SerialGC Rewind runs, each under a JFR recording, summarised into {@code
@@ -89,8 +91,8 @@ class BackupBench {
     }
   }
 
-  record Run(String tree, Step step, Tool tool, Measurement m, double othersCpu, boolean quietBefore, long repoBytes,
-      String failure) {
+  record Run(int round, String tree, Step step, Tool tool, Measurement m, double othersCpu, boolean quietBefore,
+      long repoBytes, String failure) {
     boolean undisturbed() {
       return quietBefore && othersCpu <= 0.25 * m.wall();
     }
@@ -110,6 +112,7 @@ class BackupBench {
     Path outDir = Path.of(System.getProperty("bench.out", "target/bench")).toAbsolutePath();
     Path javaHome = Path.of(System.getProperty("java.home"));
     int quietWait = Integer.getInteger("bench.quietWait", 120);
+    int rounds = Integer.getInteger("bench.rounds", 1);
     int smallFiles = Integer.getInteger("bench.backup.smallFiles", 50_000);
     int bigFiles = Integer.getInteger("bench.backup.bigFiles", 8);
     int bigMiB = Integer.getInteger("bench.backup.bigFileMiB", 128);
@@ -127,71 +130,73 @@ class BackupBench {
     Map<String, String> checks = new LinkedHashMap<>();
     String targetsDescription = "";
     int rotation = 0;
-    for (String tree : trees) {
-      Path src = work.resolve("src-" + tree);
-      long t0 = System.nanoTime();
-      shapes.put(tree, switch (tree) {
-        case "small" -> BackupTrees.generateSmall(src, smallFiles, seed);
-        case "big" -> BackupTrees.generateBig(src, bigFiles, bigMiB, seed);
-        default -> throw new AssertionError("bench.backup.trees: small and/or big, not " + tree);
-      });
-      log(String.format(Locale.ROOT, "tree %s generated in %.0f s: %s", tree, (System.nanoTime() - t0) / 1e9, shapes.get(tree)));
-      long imageBytes = Math.max(4L << 30, 3L * bigFiles * bigMiB << 20);
-      try (Targets targets = Targets.open(work.resolve("targets-" + tree), targetFs, imageBytes)) {
-        targetsDescription = targets.describe();
-        Map<Tool, Path> dest = new LinkedHashMap<>();
-        for (Tool t : Tool.values()) {
-          dest.put(t, targets.fresh(t.name().toLowerCase(Locale.ROOT)));
-        }
-        for (Step step : Step.values()) {
-          if (step == Step.INCREMENTAL) {
-            changes.put(tree, BackupTrees.mutate(src, seed, bigEdits, BackupTrees.BASE_TIME + DAY - 3_600L));
-            log("changed " + tree + ": " + changes.get(tree));
-          }
-          long now = BackupTrees.BASE_TIME + step.ordinal() * DAY;
-          List<Tool> order = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      for (String tree : trees) {
+        Path src = work.resolve("src-" + tree);
+        long t0 = System.nanoTime();
+        shapes.put(tree, switch (tree) {
+          case "small" -> BackupTrees.generateSmall(src, smallFiles, seed);
+          case "big" -> BackupTrees.generateBig(src, bigFiles, bigMiB, seed);
+          default -> throw new AssertionError("bench.backup.trees: small and/or big, not " + tree);
+        });
+        log(String.format(Locale.ROOT, "tree %s generated in %.0f s: %s", tree, (System.nanoTime() - t0) / 1e9, shapes.get(tree)));
+        long imageBytes = Math.max(4L << 30, 3L * bigFiles * bigMiB << 20);
+        try (Targets targets = Targets.open(work.resolve("targets-" + tree), targetFs, imageBytes)) {
+          targetsDescription = targets.describe();
+          Map<Tool, Path> dest = new LinkedHashMap<>();
           for (Tool t : Tool.values()) {
-            if ((!t.copy() || step == Step.INITIAL) && (!profile || t == Tool.REWIND_SERIAL)) {
-              order.add(t);
-            }
+            dest.put(t, targets.fresh(t.name().toLowerCase(Locale.ROOT)));
           }
-          java.util.Collections.rotate(order, rotation++);
-          for (Tool t : order) {
-            Proc.run(List.of("sync"), null, Map.of(), Duration.ofMinutes(10)).expect(0);
-            boolean quiet = CpuLoad.awaitQuiet(0.25, quietWait, BackupBench::log);
-            double busy0 = CpuLoad.busySeconds();
-            Path jfr = work.resolve(tree + "-" + step.name().toLowerCase(Locale.ROOT) + ".jfr");
-            Files.deleteIfExists(jfr);
-            List<String> extra = profile ? BackupProfile.jvmOptions(jfr) : List.of();
-            String failure = null;
-            Measurement m;
-            try {
-              m = Timed.run(command(t, now, src, dest.get(t), jar, javaHome, extra), timeFile, TIMEOUT);
-            } catch (AssertionError e) {
-              failure = e.getMessage();
-              m = lastMeasurement(timeFile);
-              failures.add(tree + " " + step.label + " " + t.label + " failed: " + failure);
-              log("FAILED: " + failure);
+          for (Step step : Step.values()) {
+            if (step == Step.INCREMENTAL) {
+              changes.put(tree, BackupTrees.mutate(src, seed, bigEdits, BackupTrees.BASE_TIME + DAY - 3_600L));
+              log("changed " + tree + ": " + changes.get(tree));
             }
-            double others = Math.max(0, CpuLoad.busySeconds() - busy0 - m.cpu());
-            long size = duBytes(dest.get(t));
-            Run r = new Run(tree, step, t, m, others, quiet, size, failure);
-            runs.add(r);
-            log(String.format(Locale.ROOT, "%s %-32s %-28s wall %7.2f s  cpu %7.2f s  rss %6.0f MB  repo %8.1f MB"
-                + "  (other CPU %.2f s%s)", tree, step.label, t.label, m.wall(), m.cpu(), m.rssMb(), size / 1e6, others,
-                quiet ? "" : ", not quiet before"));
-            if (profile) {
-              profiles.append(String.format(Locale.ROOT, "### %s tree, %s (%s): wall %.2f s, CPU %.2f s, peak RSS %.0f MB%n%n",
-                  tree, step.label, t.label, m.wall(), m.cpu(), m.rssMb()))
-                  .append(BackupProfile.summarize(jfr, javaHome, 12));
+            long now = BackupTrees.BASE_TIME + step.ordinal() * DAY;
+            List<Tool> order = new ArrayList<>();
+            for (Tool t : Tool.values()) {
+              if ((!t.copy() || step == Step.INITIAL) && (!profile || t == Tool.REWIND_SERIAL)) {
+                order.add(t);
+              }
             }
-          }
-          if (step == Step.INCREMENTAL) {
-            checks.put(tree, check(tree, src, dest.get(Tool.REWIND_SERIAL), targets));
+            java.util.Collections.rotate(order, rotation++);
+            for (Tool t : order) {
+              Proc.run(List.of("sync"), null, Map.of(), Duration.ofMinutes(10)).expect(0);
+              boolean quiet = CpuLoad.awaitQuiet(0.25, quietWait, BackupBench::log);
+              double busy0 = CpuLoad.busySeconds();
+              Path jfr = work.resolve(tree + "-" + step.name().toLowerCase(Locale.ROOT) + ".jfr");
+              Files.deleteIfExists(jfr);
+              List<String> extra = profile ? BackupProfile.jvmOptions(jfr) : List.of();
+              String failure = null;
+              Measurement m;
+              try {
+                m = Timed.run(command(t, now, src, dest.get(t), jar, javaHome, extra), timeFile, TIMEOUT);
+              } catch (AssertionError e) {
+                failure = e.getMessage();
+                m = lastMeasurement(timeFile);
+                failures.add(tree + " " + step.label + " " + t.label + " failed: " + failure);
+                log("FAILED: " + failure);
+              }
+              double others = Math.max(0, CpuLoad.busySeconds() - busy0 - m.cpu());
+              long size = duBytes(dest.get(t));
+              Run r = new Run(round, tree, step, t, m, others, quiet, size, failure);
+              runs.add(r);
+              log(String.format(Locale.ROOT, "round %d: %s %-32s %-28s wall %7.2f s  cpu %7.2f s  rss %6.0f MB  repo %8.1f MB"
+                  + "  (other CPU %.2f s%s)", round, tree, step.label, t.label, m.wall(), m.cpu(), m.rssMb(), size / 1e6, others,
+                  quiet ? "" : ", not quiet before"));
+              if (profile) {
+                profiles.append(String.format(Locale.ROOT, "### %s tree, %s (%s): wall %.2f s, CPU %.2f s, peak RSS %.0f MB%n%n",
+                    tree, step.label, t.label, m.wall(), m.cpu(), m.rssMb()))
+                    .append(BackupProfile.summarize(jfr, javaHome, 12));
+              }
+            }
+            if (step == Step.INCREMENTAL) {
+              checks.put(tree, check(tree, src, dest.get(Tool.REWIND_SERIAL), targets));
+            }
           }
         }
+        BenchTree.removeTree(src);
       }
-      BenchTree.removeTree(src);
     }
     Files.deleteIfExists(timeFile);
     if (profile) {
@@ -203,7 +208,7 @@ class BackupBench {
       return;
     }
 
-    String report = report(shapes, changes, checks, targetsDescription, work, javaHome, jar);
+    String report = report(rounds, shapes, changes, checks, targetsDescription, work, javaHome, jar);
     System.out.println();
     System.out.println(report);
     Files.createDirectories(outDir);
@@ -289,15 +294,24 @@ class BackupBench {
     return Long.parseLong(out.trim().split("\\s+")[0]);
   }
 
-  private static Run find(String tree, Step step, Tool tool) {
-    return runs.stream().filter(r -> r.tree().equals(tree) && r.step() == step && r.tool() == tool).findFirst().orElse(null);
+  /** The runs of one tree, step and tool, round by round. */
+  private static List<Run> all(String tree, Step step, Tool tool) {
+    return runs.stream().filter(r -> r.tree().equals(tree) && r.step() == step && r.tool() == tool).toList();
   }
 
-  private static String report(Map<String, String> shapes, Map<String, String> changes, Map<String, String> checks,
+  /** The run with the median wall time (the lower one of the middle two for an even count), or null. */
+  private static Run find(String tree, Step step, Tool tool) {
+    List<Run> sorted = all(tree, step, tool).stream().sorted(java.util.Comparator.comparingDouble(r -> r.m().wall())).toList();
+    return sorted.isEmpty() ? null : sorted.get((sorted.size() - 1) / 2);
+  }
+
+  private static String report(int rounds, Map<String, String> shapes, Map<String, String> changes, Map<String, String> checks,
       String targetsDescription, Path work, Path javaHome, Path jar) {
     StringBuilder b = new StringBuilder();
     b.append("Run ").append(DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS)))
-        .append(". One round; every figure is one run. Targets: ").append(targetsDescription).append(".\n\n");
+        .append(rounds == 1 ? ". One round; every figure is one run."
+            : ". " + rounds + " rounds; every figure is from the run with the median wall time (all walls below the table).")
+        .append(" Targets: ").append(targetsDescription).append(".\n\n");
     for (String tree : shapes.keySet()) {
       b.append("- **").append(tree).append("** tree: ").append(shapes.get(tree)).append(".\n");
       b.append("  - change before the incremental: ").append(changes.get(tree)).append(".\n");
@@ -324,6 +338,21 @@ class BackupBench {
               t.rewind() && cps != null ? ratio(r.m().wall(), cps.m().wall()) : "—",
               t.rewind() && rd != null ? ratio(r.repoBytes(), rd.repoBytes()) : "—", r.othersCpu(),
               (r.undisturbed() ? "" : " *") + (r.failure() == null ? "" : " **FAILED** (" + firstLines(r.failure()) + ")")));
+        }
+      }
+    }
+    if (rounds > 1) {
+      b.append("\nWall s of every round:\n\n");
+      for (String tree : shapes.keySet()) {
+        for (Step step : Step.values()) {
+          for (Tool t : Tool.values()) {
+            List<Run> each = all(tree, step, t);
+            if (!each.isEmpty()) {
+              b.append("- ").append(tree).append(", ").append(step.label).append(", ").append(t.label).append(": ")
+                  .append(String.join(" / ", each.stream().map(r -> String.format(Locale.ROOT, "%.2f", r.m().wall())).toList()))
+                  .append('\n');
+            }
+          }
         }
       }
     }
