@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RdiffBackup;
+import dev.rewind.testing.Tmpfs;
 import dev.rewind.testing.Tools;
 import dev.rewind.testing.TreeBuilder;
 import dev.rewind.testing.TreeSnapshot;
@@ -41,7 +42,7 @@ class DiskFullIT {
   private static final int MIB = 1 << 20;
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static Path mount;
-  private static boolean mounted;
+  private static Tmpfs small;
 
   @TempDir Path work;
   private Path src;
@@ -53,21 +54,15 @@ class DiskFullIT {
   @BeforeAll
   static void mountSmallFileSystem() throws IOException {
     Tools.requireRoot();
-    Tools.require("rdiff-backup", "mount", "umount");
+    Tools.require("rdiff-backup");
     mount = Files.createTempDirectory("rewind-disk-full-");
-    Proc.run(List.of("mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mount.toString()), null, Map.of(),
-        TIMEOUT).expect(0);
-    mounted = true;
+    small = Tmpfs.mount(mount, "8m");
   }
 
   @AfterAll
   static void unmount() throws IOException {
-    if (mounted) {
-      Proc.Result r = Proc.run(List.of("umount", mount.toString()), null, Map.of(), TIMEOUT);
-      if (r.exitCode() != 0) {
-        Proc.run(List.of("umount", "-l", mount.toString()), null, Map.of(), TIMEOUT).expect(0);
-      }
-      mounted = false;
+    if (small != null) {
+      small.close();
     }
     if (mount != null) {
       Files.deleteIfExists(mount);

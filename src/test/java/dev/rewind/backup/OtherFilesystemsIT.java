@@ -4,18 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rewind.cli.Main;
-import dev.rewind.testing.Proc;
-import dev.rewind.testing.RdiffBackup;
 import dev.rewind.testing.RepoChecks;
+import dev.rewind.testing.Tmpfs;
 import dev.rewind.testing.Tools;
 import dev.rewind.testing.TreeBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -36,38 +32,29 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("interop")
 class OtherFilesystemsIT {
   private static final long TIME = 1711700000L;
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
   private static Path work;
   private static Path src;
-  private static Path mountpoint;
-  private static boolean mounted;
+  private static Tmpfs inside;
 
   @BeforeAll
   static void sourceWithAMountInside() throws IOException {
     Tools.requireRoot();
-    Tools.require("rdiff-backup", "mount", "umount");
+    Tools.require("rdiff-backup");
     work = Files.createTempDirectory("rewind-other-fs-");
     src = work.resolve("src");
     TreeBuilder.at(src, TIME - 600).dir("home").file("home/notes.txt", "on the source's file system")
         .file("top.tmp", "t").dir("mnt").touch("", TIME - 600);
-    mountpoint = src.resolve("mnt");
-    Proc.run(List.of("mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", mountpoint.toString()), null, Map.of(),
-        TIMEOUT).expect(0);
-    mounted = true;
-    TreeBuilder.at(mountpoint, TIME - 600).dir("keep").file("keep/a.txt", "kept").file("keep/b.tmp", "b")
+    inside = Tmpfs.mount(src.resolve("mnt"), "4m");
+    TreeBuilder.at(inside.dir(), TIME - 600).dir("keep").file("keep/a.txt", "kept").file("keep/b.tmp", "b")
         .dir("other").file("other/c.txt", "c").file("loose.txt", "l").touch("", TIME - 600);
   }
 
   @AfterAll
   static void unmount() throws IOException {
-    if (mounted) {
-      Proc.Result r = Proc.run(List.of("umount", mountpoint.toString()), null, Map.of(), TIMEOUT);
-      if (r.exitCode() != 0) {
-        Proc.run(List.of("umount", "-l", mountpoint.toString()), null, Map.of(), TIMEOUT).expect(0);
-      }
-      mounted = false;
+    if (inside != null) {
+      inside.close();
     }
     if (work != null) {
       TreeBuilder.deleteRecursively(work);
@@ -91,16 +78,7 @@ class OtherFilesystemsIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("optionLists")
   void backup_withOptions_backsUpTheSamePathsAsRdiffBackup(List<String> options) {
-    List<String> resolved = options.stream().map(o -> o.replace("SRC", src.toString())).toList();
-    int n = COUNTER.incrementAndGet();
-    Path theirs = work.resolve("rdiff-" + n);
-    Path ours = work.resolve("rewind-" + n);
-    RdiffBackup.withTz("UTC").backup(src, theirs, TIME, List.of(), resolved.toArray(new String[0]));
-    List<String> args = new ArrayList<>(List.of("--current-time", Long.toString(TIME), "backup"));
-    args.addAll(resolved);
-    args.addAll(List.of(src.toString(), ours.toString()));
-    assertEquals(0, Main.run(args.toArray(new String[0])), "rewind backup exit code");
-    assertEquals(RepoChecks.metadataPaths(theirs), RepoChecks.metadataPaths(ours), "paths backed up with " + options);
+    SelectionIT.assertSamePathsAsRdiffBackup(src, work, "n" + COUNTER.incrementAndGet(), options);
   }
 
   @Test

@@ -108,10 +108,18 @@ class SelectionIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("optionLists")
   void backup_withOptions_backsUpTheSamePathsAsRdiffBackup(List<String> options) {
+    assertSamePathsAsRdiffBackup(src, work, "n" + COUNTER.incrementAndGet(), options);
+  }
+
+  /**
+   * Backs up {@code src} with rdiff-backup and with Rewind (in this JVM), both with {@code
+   * options} ({@code SRC} in them standing for {@code src}), into new repositories {@code
+   * work/rdiff-NAME} and {@code work/rewind-NAME}, and checks that their metadata lists the same paths.
+   */
+  static void assertSamePathsAsRdiffBackup(Path src, Path work, String name, List<String> options) {
     List<String> resolved = options.stream().map(o -> o.replace("SRC", src.toString())).toList();
-    int n = COUNTER.incrementAndGet();
-    Path theirs = work.resolve("rdiff-" + n);
-    Path ours = work.resolve("rewind-" + n);
+    Path theirs = work.resolve("rdiff-" + name);
+    Path ours = work.resolve("rewind-" + name);
     RdiffBackup.withTz("UTC").backup(src, theirs, TIME, List.of(), resolved.toArray(new String[0]));
     List<String> args = new ArrayList<>(List.of("--current-time", Long.toString(TIME), "backup"));
     args.addAll(resolved);
