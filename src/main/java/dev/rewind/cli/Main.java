@@ -1,6 +1,7 @@
 package dev.rewind.cli;
 
 import dev.rewind.config.RewindConfig;
+import dev.rewind.posix.Posix;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -55,7 +56,20 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    bindLibcMeanwhile();
     System.exit(run(args));
+  }
+
+  /**
+   * Binds libc on another thread while this one parses the command line: jnr-ffi generates the
+   * binding class at run time (about a quarter of a second here), picocli builds its model by
+   * reflection (about as long), and the two need not wait for each other. Every verb but help
+   * and version uses libc; those exit without waiting for the thread.
+   */
+  private static void bindLibcMeanwhile() {
+    Thread t = new Thread(Posix::bind, "rewind-bind-libc");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Runs the command line and returns the exit code (for tests and embedding). */

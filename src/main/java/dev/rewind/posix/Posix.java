@@ -34,6 +34,14 @@ import jnr.ffi.Runtime;
 public final class Posix {
   private static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+  /**
+   * Binds libc now (this class's initialization) rather than at the first call; for a thread that
+   * prepares it while another does something else.
+   */
+  public static void bind() {
+    // the work is in the static initializer, which the JVM runs once, whichever thread asks first
+  }
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final int STATX_BASIC_STATS = 0x7ff;
