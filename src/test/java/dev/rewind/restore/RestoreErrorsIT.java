@@ -146,14 +146,7 @@ class RestoreErrorsIT {
     try (RandomAccessFile f = new RandomAccessFile(meta.toFile(), "rw")) {
       f.setLength(Math.max(20, bytes.length / 3));
     }
-    Path target = newTarget();
-
-    Proc.Result r = RewindJar.run(TZ, "restore", "--at", "now", repo.toString(), target.toString());
-
-    assertEquals(1, r.exitCode(), "exit code; stderr: " + r.stderr());
-    List<String> err = lines(r.stderr());
-    assertEquals(1, err.size(), "exactly one stderr line, got: " + r.stderr());
-    assertTrue(err.get(0).contains(meta.getFileName().toString()), "names " + meta.getFileName() + ": " + err.get(0));
+    assertRestoreFailsInOneLineNaming(repo, meta);
   }
 
   @Test
@@ -161,6 +154,11 @@ class RestoreErrorsIT {
     Path repo = copyOfRepo();
     Path meta = dataFile(repo, "mirror_metadata.", ".snapshot.gz");
     Files.write(meta, "this is not gzip at all\n".getBytes());
+    assertRestoreFailsInOneLineNaming(repo, meta);
+  }
+
+  /** {@code rewind restore --at now} of {@code repo} exits 1 with exactly one stderr line, which names {@code file}. */
+  private void assertRestoreFailsInOneLineNaming(Path repo, Path file) throws IOException {
     Path target = newTarget();
 
     Proc.Result r = RewindJar.run(TZ, "restore", "--at", "now", repo.toString(), target.toString());
@@ -168,7 +166,7 @@ class RestoreErrorsIT {
     assertEquals(1, r.exitCode(), "exit code; stderr: " + r.stderr());
     List<String> err = lines(r.stderr());
     assertEquals(1, err.size(), "exactly one stderr line, got: " + r.stderr());
-    assertTrue(err.get(0).contains(meta.getFileName().toString()), "names " + meta.getFileName() + ": " + err.get(0));
+    assertTrue(err.get(0).contains(file.getFileName().toString()), "names " + file.getFileName() + ": " + err.get(0));
   }
 
   @Test
