@@ -72,7 +72,17 @@ public final class IndexCache {
         throw new UncheckedIOException(ex);
       }
     }, builders));
-    SessionIndex index = await(f, timeout, beforeWait, "indexing session " + session + " of '" + history.repository().display() + "'");
+    SessionIndex index;
+    try {
+      index = await(f, timeout, beforeWait, "indexing session " + session + " of '" + history.repository().display() + "'");
+    } catch (IOException | RuntimeException e) {
+      if (f.isCompletedExceptionally()) {
+        // Caffeine drops a failed build too, but in a callback that may run after this caller
+        // (or the next) has seen the failure; drop it now so that the next call builds anew
+        cache.asMap().remove(key, f);
+      }
+      throw e;
+    }
     if (index.bytes() > maxBytes) {
       // the cache evicts it at once; keep the last such index so that its session stays usable
       oversized = new Oversized(key, index);
