@@ -44,11 +44,12 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 final class SftpConnection implements Closeable {
   static final Charset NAMES = StandardCharsets.ISO_8859_1;
   private static final int CONNECT_TIMEOUT_MS = 15_000;
-  private static final int REQUEST_TIMEOUT_MS = 120_000;
   /** Read requests of one file in flight at once (each up to the channel's packet size, ~32 KiB). */
   private static final int READ_AHEAD = 16;
 
   private final SftpAddress address;
+  /** How long a request may go unanswered before the connection counts as lost. */
+  private final long requestTimeoutMs;
   private final SSHClient ssh;
   private final SFTPEngine engine;
   /** Reading channels not lent to an open file now (see {@link #open}). */
@@ -62,16 +63,20 @@ final class SftpConnection implements Closeable {
   /** One directory entry as READDIR gives it: name, the {@code ls -l} line, lstat attributes. */
   record Named(byte[] name, String longname, FileAttributes attrs) {}
 
-  private SftpConnection(SftpAddress address, SSHClient ssh, SFTPEngine engine,
+  private SftpConnection(SftpAddress address, long requestTimeoutMs, SSHClient ssh, SFTPEngine engine,
       AtomicReference<SftpConnectionLostException> lost) {
     this.lost = lost;
     this.address = address;
+    this.requestTimeoutMs = requestTimeoutMs;
     this.ssh = ssh;
     this.engine = engine;
   }
 
-  /** Connects, checks the host key against {@code knownHosts}, logs in with {@code privateKey} only. */
-  static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts,
+  /**
+   * Connects, checks the host key against {@code knownHosts}, logs in with {@code privateKey}
+   * only; a request unanswered for {@code requestTimeoutMs} then loses the connection.
+   */
+  static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts, long requestTimeoutMs,
       AtomicReference<SftpConnectionLostException> lost) throws IOException {
     SSHClient ssh = new SSHClient(config());
     boolean done = false;
@@ -92,9 +97,9 @@ final class SftpConnection implements Closeable {
             + a.user() + "' (public-key authentication failed)", e);
       }
       SFTPEngine engine = new SFTPEngine(ssh).init();
-      engine.setTimeoutMs(REQUEST_TIMEOUT_MS);
+      engine.setTimeoutMs((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs));
       done = true;
-      return new SftpConnection(a, ssh, engine, lost);
+      return new SftpConnection(a, requestTimeoutMs, ssh, engine, lost);
     } catch (TransportException e) {
       throw new IOException("SSH connection to " + a.host() + " port " + a.port() + " failed: " + message(e), e);
     } finally {
@@ -240,7 +245,7 @@ final class SftpConnection implements Closeable {
     SftpReadChannel channel = idleChannels.poll();
     if (channel == null && !ownChannelsRefused) {
       try {
-        channel = SftpReadChannel.start(ssh, REQUEST_TIMEOUT_MS);
+        channel = SftpReadChannel.start(ssh, requestTimeoutMs);
       } catch (net.schmizz.sshj.connection.channel.OpenFailException refused) {
         ownChannelsRefused = true;
       } catch (IOException e) {
@@ -390,7 +395,7 @@ final class SftpConnection implements Closeable {
         return new AccessDeniedException(Posix.display(path), null, "permission denied on " + address.host());
       }
       case UNKNOWN, NO_CONNECTION, CONNECITON_LOST -> {
-        String why = timedOut(e) ? "no answer within " + REQUEST_TIMEOUT_MS / 1000 + " s" : message(e);
+        String why = timedOut(e) ? "no answer within " + requestTimeoutMs / 1000 + " s" : message(e);
         lost.compareAndSet(null, new SftpConnectionLostException("connection to " + address.host() + " port "
             + address.port() + " lost while reading " + where + ": " + why, e));
         close(); // a channel that failed this way is of no further use
