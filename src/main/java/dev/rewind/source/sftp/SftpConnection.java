@@ -259,15 +259,18 @@ final class SftpConnection implements Closeable {
     try {
       file = channel.open(path, expectedSize);
     } catch (IOException e) {
-      release(channel, e);
-      throw failure(path, e);
+      try {
+        throw failure(path, e); // first: a lost connection is dropped, and then releasing does not wait
+      } finally {
+        release(channel, e);
+      }
     }
     SftpReadChannel lent = channel;
     return guarded(path, file, failed -> {
       if (failed == null) {
         release(lent, null);
       } else {
-        lent.close(); // replies to its requests may still be coming: out of step for another file
+        drop(lent); // replies to its requests may still be coming: out of step for another file
       }
     });
   }
@@ -282,7 +285,20 @@ final class SftpConnection implements Closeable {
     if (inStep && lost.get() == null) {
       idleChannels.add(channel);
     } else {
+      drop(channel);
+    }
+  }
+
+  /**
+   * Closes a channel, or only forgets it once the connection is lost: closing waits for the
+   * server to confirm, which a server that stopped answering never does, and the connection is
+   * being disconnected anyway (which ends every channel on it at once).
+   */
+  private void drop(SftpReadChannel channel) {
+    if (lost.get() == null) {
       channel.close();
+    } else {
+      channel.abandon();
     }
   }
 
@@ -312,7 +328,8 @@ final class SftpConnection implements Closeable {
 
   /**
    * A file's stream whose failures become {@link #failure}'s exceptions naming the file, and
-   * whose {@code ending} runs once, at the first failure or at close.
+   * whose {@code ending} runs once, at the first failure or at close. A failure is judged before
+   * the ending runs: if it loses the connection, the ending must not wait for the server.
    */
   private InputStream guarded(byte[] path, InputStream in, Ending ending) {
     return new FilterInputStream(in) {
@@ -323,20 +340,29 @@ final class SftpConnection implements Closeable {
         try {
           return super.read(b, off, len);
         } catch (IOException e) {
-          end(e);
-          throw failure(path, e);
+          throw failed(e);
         }
       }
 
       @Override
       public void close() throws IOException {
+        if (ended) {
+          return; // failed before, and ended then: its channel is gone or out of step
+        }
         try {
           super.close();
         } catch (IOException e) {
-          end(e);
-          throw failure(path, e);
+          throw failed(e);
         }
         end(null);
+      }
+
+      private IOException failed(IOException e) throws IOException {
+        try {
+          return failure(path, e);
+        } finally {
+          end(e);
+        }
       }
 
       private void end(IOException failed) throws IOException {
@@ -365,7 +391,7 @@ final class SftpConnection implements Closeable {
   private void checkNotLost() {
     SftpConnectionLostException e = lost.get();
     if (e != null) {
-      throw e;
+      throw e.again();
     }
   }
 
@@ -399,7 +425,7 @@ final class SftpConnection implements Closeable {
         lost.compareAndSet(null, new SftpConnectionLostException("connection to " + address.host() + " port "
             + address.port() + " lost while reading " + where + ": " + why, e));
         close(); // a channel that failed this way is of no further use
-        throw lost.get();
+        throw lost.get().again();
       }
       default -> {
         return new IOException(where + ": " + status + " " + message(e), e);
@@ -424,15 +450,22 @@ final class SftpConnection implements Closeable {
     return (m == null ? e.getClass().getSimpleName() : m).replace('\n', ' ');
   }
 
+  /**
+   * Closes the channels and the connection; once the connection is lost, only disconnects, since
+   * closing a channel waits for a confirmation that a stalled server never sends (every
+   * connection of the tree would wait for it in turn).
+   */
   @Override
   public void close() {
     for (SftpReadChannel c; (c = idleChannels.poll()) != null; ) {
-      c.close();
+      drop(c);
     }
-    try {
-      engine.close();
-    } catch (IOException | RuntimeException e) {
-      // closing anyway
+    if (lost.get() == null) {
+      try {
+        engine.close();
+      } catch (IOException | RuntimeException e) {
+        // closing anyway
+      }
     }
     closeQuietly(ssh);
   }
