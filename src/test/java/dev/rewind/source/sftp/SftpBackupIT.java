@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -237,7 +236,7 @@ class SftpBackupIT {
             throw new java.io.UncheckedIOException(e);
           }
         });
-    waitForStagedFile(repo, run);
+    SftpServerScenarios.waitForStagedFile(repo, run);
     assertTrue(target.killSessions() > 0, "no session to kill");
     Proc.Result killed = run.get(5, TimeUnit.MINUTES);
     assertOneLineError(killed, "connection to 127.0.0.1 port " + target.port() + " lost");
@@ -251,23 +250,5 @@ class SftpBackupIT {
     RdiffBackup.withTz(TZ).restoreAt(repo, T1, older).expect(0);
     TreeSnapshot.assertSameTree(first, TreeSnapshot.capture(older), "the first session after the regress");
     assertEquals(List.of(T1, T3), RdiffBackup.withTz(TZ).listIncrementsParsable(repo));
-  }
-
-  /** Waits until the backup stages a file in the mirror (it is reading one), or fails if it ended first. */
-  private static void waitForStagedFile(Path repo, java.util.concurrent.CompletableFuture<Proc.Result> run)
-      throws Exception {
-    while (true) {
-      if (run.isDone()) {
-        throw new AssertionError("the backup ended before a file was staged: " + run.get().stderr());
-      }
-      List<String> names = new ArrayList<>();
-      try (var s = Files.list(repo)) {
-        s.forEach(p -> names.add(p.getFileName().toString()));
-      }
-      if (names.stream().anyMatch(n -> n.startsWith("rdiff-backup.tmp."))) {
-        return;
-      }
-      Thread.sleep(20);
-    }
   }
 }
