@@ -221,21 +221,12 @@ class SftpBackupIT {
 
     // Four big files first in index order keep the four writers reading while the walk waits for
     // them with many small directories still to list; the kill comes while they are read.
-    for (int i = 0; i < 4; i++) {
-      Proc.run(List.of("truncate", "-s", "128M", src.resolve("a-big" + i).toString())).expect(0);
-    }
+    SftpServerScenarios.addBigFiles(src, "128M");
     tree.dir("z");
     for (int i = 0; i < 100; i++) {
       tree.dir(String.format("z/d%03d", i)).file(String.format("z/d%03d/f", i), "small " + i + "\n");
     }
-    java.util.concurrent.CompletableFuture<Proc.Result> run =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-          try {
-            return backup(T2, src, repo);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        });
+    java.util.concurrent.CompletableFuture<Proc.Result> run = SftpServerScenarios.inBackground(() -> backup(T2, src, repo));
     SftpServerScenarios.waitForStagedFile(repo, run);
     assertTrue(target.killSessions() > 0, "no session to kill");
     Proc.Result killed = run.get(5, TimeUnit.MINUTES);

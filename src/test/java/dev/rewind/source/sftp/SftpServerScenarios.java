@@ -119,17 +119,10 @@ abstract class SftpServerScenarios {
     TreeSnapshot atT1 = TreeSnapshot.capture(src);
 
     // big files first in index order, so that the stop comes while one is being read
-    for (int i = 0; i < 4; i++) {
-      Proc.run(List.of("truncate", "-s", "256M", src.resolve("a-big" + i).toString())).expect(0);
-    }
+    addBigFiles(src, "256M");
     tree.file("z-last", "after the big files\n");
-    CompletableFuture<Proc.Result> run = CompletableFuture.supplyAsync(() -> {
-      try {
-        return backup(T2, src, repo, "--ssh-timeout", String.valueOf(STALL_TIMEOUT_SECONDS));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<Proc.Result> run =
+        inBackground(() -> backup(T2, src, repo, "--ssh-timeout", String.valueOf(STALL_TIMEOUT_SECONDS)));
     List<Long> stopped = List.of();
     Proc.Result stalled;
     long startNanos = 0;
@@ -160,6 +153,28 @@ abstract class SftpServerScenarios {
     assertRestoresEqual(repo, "now", TreeSnapshot.capture(src), "the session after the stalled one");
     assertRestoresEqual(repo, T1, atT1, "the session before the stalled one");
     assertEquals(List.of(T1, T3), RdiffBackup.withTz(TZ).listIncrementsParsable(repo));
+  }
+
+  /** Four sparse files of {@code size} (as truncate takes it), a-big0 to a-big3: first in index order. */
+  static void addBigFiles(Path src, String size) {
+    for (int i = 0; i < 4; i++) {
+      Proc.run(List.of("truncate", "-s", size, src.resolve("a-big" + i).toString())).expect(0);
+    }
+  }
+
+  interface Run {
+    Proc.Result run() throws IOException;
+  }
+
+  /** Runs {@code run} on another thread, e.g. to disturb the server meanwhile. */
+  static CompletableFuture<Proc.Result> inBackground(Run run) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return run.run();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
   }
 
   /** Waits until the backup stages a file in the mirror (it is reading one), or fails if it ended first. */
