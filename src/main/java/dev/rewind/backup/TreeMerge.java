@@ -75,8 +75,13 @@ final class TreeMerge {
     void run() throws IOException;
   }
 
-  /** What a worker's regular-file write produced: the record, or the failure. */
-  private record Written(FileMeta meta, IOException failure) {}
+  /**
+   * What a worker's regular-file write produced: the record, the failure of this one file, or
+   * {@code sourceLost}: the source cannot be read any more (a source tree throws {@link
+   * java.io.UncheckedIOException} for that, e.g. a lost SSH connection), which ends the session
+   * as it does when the walking thread meets it.
+   */
+  private record Written(FileMeta meta, IOException failure, java.io.UncheckedIOException sourceLost) {}
 
   /** A directory on the walk's current path; {@code existedBefore} if it was a directory then. */
   private static final class Frame {
@@ -445,11 +450,13 @@ final class TreeMerge {
     CompletableFuture<Emission> work = CompletableFuture.supplyAsync(() -> {
       Written w;
       try {
-        w = new Written(writeRegular(m, n, replacing, first == null ? null : first.join()), null);
+        w = new Written(writeRegular(m, n, replacing, first == null ? null : first.join()), null, null);
       } catch (IOException e) {
-        w = new Written(null, e);
+        w = new Written(null, e, null);
+      } catch (java.io.UncheckedIOException e) {
+        w = new Written(null, null, e);
       } catch (RuntimeException e) {
-        w = new Written(null, new IOException(e.toString(), e));
+        w = new Written(null, new IOException(e.toString(), e), null);
       } finally {
         inFlight.release();
       }
@@ -461,6 +468,9 @@ final class TreeMerge {
       return () -> {
         if (result.failure() instanceof RepositoryWriteException e) {
           throw e;
+        }
+        if (result.sourceLost() != null) {
+          throw result.sourceLost();
         }
         if (result.failure() != null) {
           error("UpdateError", m.path(), result.failure());

@@ -72,6 +72,11 @@ final class BackupCommand implements Callable<Integer> {
       description = "Trusted host keys for a remote SOURCE (default: ${REWIND_CONFIG:-/etc/rewind}/known_hosts; add with 'rewind trust').")
   Path knownHosts;
 
+  @Option(names = "--ssh-timeout", paramLabel = "SECONDS",
+      description = "Give up on a remote SOURCE that leaves a request unanswered this long (default: 120); "
+          + "the session stops and the next backup rolls it back.")
+  long sshTimeoutSeconds = SftpTree.DEFAULT_REQUEST_TIMEOUT.toSeconds();
+
   @Parameters(index = "0", paramLabel = "SOURCE",
       description = "The directory to back up: a local path, sftp://USER@HOST[:PORT]/PATH or USER@HOST::/PATH.")
   String source;
@@ -91,7 +96,12 @@ final class BackupCommand implements Callable<Integer> {
       Path key = sshKey != null ? sshKey : defaults.key();
       Path hosts = knownHosts != null ? knownHosts : defaults.knownHosts();
       // globs match the remote path, as with rdiff-backup's remote sources
-      return run(() -> SftpTree.open(address, key, hosts), address.path(), new Selection(rules));
+      if (sshTimeoutSeconds < 1) {
+        throw new IllegalArgumentException("--ssh-timeout must be at least 1 second, not " + sshTimeoutSeconds);
+      }
+      java.time.Duration timeout = java.time.Duration.ofSeconds(sshTimeoutSeconds);
+      return run(() -> SftpTree.open(address, key, hosts, SftpTree.DEFAULT_CONNECTIONS, timeout), address.path(),
+          new Selection(rules));
     }
     // never back up the repository into itself
     SourceSelection local = SourceSelection.of(source, List.of(repo), rules);

@@ -43,6 +43,11 @@ public final class SshTarget implements AutoCloseable {
 
   /** Starts a target whose files live in {@code dir} (created if needed). */
   public static SshTarget start(Path dir) throws IOException {
+    return start(dir, List.of());
+  }
+
+  /** As {@link #start(Path)}, with {@code extraConfig} lines (e.g. {@code MaxSessions 1}) at the end of sshd_config. */
+  public static SshTarget start(Path dir, List<String> extraConfig) throws IOException {
     Tools.requireRoot();
     Tools.require("sshd", "ssh", "ssh-keygen", "setcap", "getcap", "useradd");
     Files.createDirectories(dir);
@@ -52,7 +57,7 @@ public final class SshTarget implements AutoCloseable {
     Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege-separation directory
     for (int attempt = 1; ; attempt++) {
       int port = freePort();
-      Path config = writeConfig(dir, port, hostKey);
+      Path config = writeConfig(dir, port, hostKey, extraConfig);
       Proc.run(List.of(SSHD.toString(), "-t", "-f", config.toString()), null, Map.of(), STEP).expect(0);
       Process p = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
@@ -134,6 +139,26 @@ public final class SshTarget implements AutoCloseable {
     return children.size();
   }
 
+  /**
+   * The sftp-server processes serving this daemon's connections now (found in its process tree,
+   * so never another daemon's), e.g. to stop them with SIGSTOP as a server that stops answering.
+   */
+  public List<Long> sftpServers() {
+    return sshd.toHandle().descendants()
+        .filter(h -> h.info().command().map(c -> c.contains("sftp-server")).orElse(false))
+        .map(ProcessHandle::pid).toList();
+  }
+
+  /** Sends {@code signal} (e.g. {@code STOP}, {@code CONT}) to {@code pids}; a process gone meanwhile is no error. */
+  public static void signal(String signal, List<Long> pids) {
+    if (pids.isEmpty()) {
+      return;
+    }
+    List<String> cmd = new ArrayList<>(List.of("kill", "-" + signal));
+    pids.forEach(p -> cmd.add(String.valueOf(p)));
+    Proc.run(cmd, null, Map.of(), STEP);
+  }
+
   /** The number of connections being served right now. */
   public long sessions() {
     return sshd.toHandle().children().count();
@@ -186,9 +211,9 @@ public final class SshTarget implements AutoCloseable {
     return line.split(":")[5];
   }
 
-  private static Path writeConfig(Path dir, int port, Path hostKey) throws IOException {
+  private static Path writeConfig(Path dir, int port, Path hostKey, List<String> extraConfig) throws IOException {
     Path config = dir.resolve("sshd_config");
-    Files.writeString(config, String.join("\n",
+    List<String> lines = new ArrayList<>(List.of(
         "Port " + port,
         "ListenAddress 127.0.0.1",
         "HostKey " + hostKey,
@@ -202,8 +227,10 @@ public final class SshTarget implements AutoCloseable {
         "StrictModes yes",
         "LogLevel VERBOSE",
         "MaxStartups 50",
-        "Subsystem sftp /usr/lib/openssh/sftp-server",
-        ""));
+        "Subsystem sftp /usr/lib/openssh/sftp-server"));
+    lines.addAll(extraConfig);
+    lines.add("");
+    Files.writeString(config, String.join("\n", lines));
     return config;
   }
 

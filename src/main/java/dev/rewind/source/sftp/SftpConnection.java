@@ -44,11 +44,12 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 final class SftpConnection implements Closeable {
   static final Charset NAMES = StandardCharsets.ISO_8859_1;
   private static final int CONNECT_TIMEOUT_MS = 15_000;
-  private static final int REQUEST_TIMEOUT_MS = 120_000;
   /** Read requests of one file in flight at once (each up to the channel's packet size, ~32 KiB). */
   private static final int READ_AHEAD = 16;
 
   private final SftpAddress address;
+  /** How long a request may go unanswered before the connection counts as lost. */
+  private final long requestTimeoutMs;
   private final SSHClient ssh;
   private final SFTPEngine engine;
   /** Reading channels not lent to an open file now (see {@link #open}). */
@@ -62,16 +63,20 @@ final class SftpConnection implements Closeable {
   /** One directory entry as READDIR gives it: name, the {@code ls -l} line, lstat attributes. */
   record Named(byte[] name, String longname, FileAttributes attrs) {}
 
-  private SftpConnection(SftpAddress address, SSHClient ssh, SFTPEngine engine,
+  private SftpConnection(SftpAddress address, long requestTimeoutMs, SSHClient ssh, SFTPEngine engine,
       AtomicReference<SftpConnectionLostException> lost) {
     this.lost = lost;
     this.address = address;
+    this.requestTimeoutMs = requestTimeoutMs;
     this.ssh = ssh;
     this.engine = engine;
   }
 
-  /** Connects, checks the host key against {@code knownHosts}, logs in with {@code privateKey} only. */
-  static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts,
+  /**
+   * Connects, checks the host key against {@code knownHosts}, logs in with {@code privateKey}
+   * only; a request unanswered for {@code requestTimeoutMs} then loses the connection.
+   */
+  static SftpConnection open(SftpAddress a, Path privateKey, KnownHosts knownHosts, long requestTimeoutMs,
       AtomicReference<SftpConnectionLostException> lost) throws IOException {
     SSHClient ssh = new SSHClient(config());
     boolean done = false;
@@ -92,9 +97,9 @@ final class SftpConnection implements Closeable {
             + a.user() + "' (public-key authentication failed)", e);
       }
       SFTPEngine engine = new SFTPEngine(ssh).init();
-      engine.setTimeoutMs(REQUEST_TIMEOUT_MS);
+      engine.setTimeoutMs((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs));
       done = true;
-      return new SftpConnection(a, ssh, engine, lost);
+      return new SftpConnection(a, requestTimeoutMs, ssh, engine, lost);
     } catch (TransportException e) {
       throw new IOException("SSH connection to " + a.host() + " port " + a.port() + " failed: " + message(e), e);
     } finally {
@@ -240,7 +245,7 @@ final class SftpConnection implements Closeable {
     SftpReadChannel channel = idleChannels.poll();
     if (channel == null && !ownChannelsRefused) {
       try {
-        channel = SftpReadChannel.start(ssh, REQUEST_TIMEOUT_MS);
+        channel = SftpReadChannel.start(ssh, requestTimeoutMs);
       } catch (net.schmizz.sshj.connection.channel.OpenFailException refused) {
         ownChannelsRefused = true;
       } catch (IOException e) {
@@ -254,15 +259,18 @@ final class SftpConnection implements Closeable {
     try {
       file = channel.open(path, expectedSize);
     } catch (IOException e) {
-      release(channel, e);
-      throw failure(path, e);
+      try {
+        throw failure(path, e); // first: a lost connection is dropped, and then releasing does not wait
+      } finally {
+        release(channel, e);
+      }
     }
     SftpReadChannel lent = channel;
     return guarded(path, file, failed -> {
       if (failed == null) {
         release(lent, null);
       } else {
-        lent.close(); // replies to its requests may still be coming: out of step for another file
+        drop(lent); // replies to its requests may still be coming: out of step for another file
       }
     });
   }
@@ -277,7 +285,20 @@ final class SftpConnection implements Closeable {
     if (inStep && lost.get() == null) {
       idleChannels.add(channel);
     } else {
+      drop(channel);
+    }
+  }
+
+  /**
+   * Closes a channel, or only forgets it once the connection is lost: closing waits for the
+   * server to confirm, which a server that stopped answering never does, and the connection is
+   * being disconnected anyway (which ends every channel on it at once).
+   */
+  private void drop(SftpReadChannel channel) {
+    if (lost.get() == null) {
       channel.close();
+    } else {
+      channel.abandon();
     }
   }
 
@@ -307,7 +328,8 @@ final class SftpConnection implements Closeable {
 
   /**
    * A file's stream whose failures become {@link #failure}'s exceptions naming the file, and
-   * whose {@code ending} runs once, at the first failure or at close.
+   * whose {@code ending} runs once, at the first failure or at close. A failure is judged before
+   * the ending runs: if it loses the connection, the ending must not wait for the server.
    */
   private InputStream guarded(byte[] path, InputStream in, Ending ending) {
     return new FilterInputStream(in) {
@@ -318,20 +340,29 @@ final class SftpConnection implements Closeable {
         try {
           return super.read(b, off, len);
         } catch (IOException e) {
-          end(e);
-          throw failure(path, e);
+          throw failed(e);
         }
       }
 
       @Override
       public void close() throws IOException {
+        if (ended) {
+          return; // failed before, and ended then: its channel is gone or out of step
+        }
         try {
           super.close();
         } catch (IOException e) {
-          end(e);
-          throw failure(path, e);
+          throw failed(e);
         }
         end(null);
+      }
+
+      private IOException failed(IOException e) throws IOException {
+        try {
+          return failure(path, e);
+        } finally {
+          end(e);
+        }
       }
 
       private void end(IOException failed) throws IOException {
@@ -360,7 +391,7 @@ final class SftpConnection implements Closeable {
   private void checkNotLost() {
     SftpConnectionLostException e = lost.get();
     if (e != null) {
-      throw e;
+      throw e.again();
     }
   }
 
@@ -390,11 +421,11 @@ final class SftpConnection implements Closeable {
         return new AccessDeniedException(Posix.display(path), null, "permission denied on " + address.host());
       }
       case UNKNOWN, NO_CONNECTION, CONNECITON_LOST -> {
-        String why = timedOut(e) ? "no answer within " + REQUEST_TIMEOUT_MS / 1000 + " s" : message(e);
+        String why = timedOut(e) ? "no answer within " + requestTimeoutMs / 1000 + " s" : message(e);
         lost.compareAndSet(null, new SftpConnectionLostException("connection to " + address.host() + " port "
             + address.port() + " lost while reading " + where + ": " + why, e));
         close(); // a channel that failed this way is of no further use
-        throw lost.get();
+        throw lost.get().again();
       }
       default -> {
         return new IOException(where + ": " + status + " " + message(e), e);
@@ -419,15 +450,22 @@ final class SftpConnection implements Closeable {
     return (m == null ? e.getClass().getSimpleName() : m).replace('\n', ' ');
   }
 
+  /**
+   * Closes the channels and the connection; once the connection is lost, only disconnects, since
+   * closing a channel waits for a confirmation that a stalled server never sends (every
+   * connection of the tree would wait for it in turn).
+   */
   @Override
   public void close() {
     for (SftpReadChannel c; (c = idleChannels.poll()) != null; ) {
-      c.close();
+      drop(c);
     }
-    try {
-      engine.close();
-    } catch (IOException | RuntimeException e) {
-      // closing anyway
+    if (lost.get() == null) {
+      try {
+        engine.close();
+      } catch (IOException | RuntimeException e) {
+        // closing anyway
+      }
     }
     closeQuietly(ssh);
   }

@@ -14,4 +14,17 @@ public final class SftpConnectionLostException extends UncheckedIOException {
   SftpConnectionLostException(String message, IOException cause) {
     super(message, new IOException(message, cause)); // the cause carries the message to one-line reporters
   }
+
+  private SftpConnectionLostException(SftpConnectionLostException first) {
+    super(first.getMessage(), first.getCause());
+  }
+
+  /**
+   * A new exception for the same loss, to throw from one more place: one instance thrown on
+   * several threads (or twice in one try-with-resources, where Java adds it to itself as
+   * suppressed and fails) gets mixed stack traces and suppressed lists.
+   */
+  SftpConnectionLostException again() {
+    return new SftpConnectionLostException(this);
+  }
 }

@@ -388,17 +388,24 @@ final class SftpReadChannel implements Closeable {
       long since = c.waitingSince;
       if (since != 0 && now - since > c.timeoutNanos) {
         c.stalled = true;
-        // Wakes the blocked read first: closing waits for the server's answer, which may never come.
+        LIVE.remove(c);
+        // Only wakes the blocked read, whose failure drops the whole connection. Not closed here:
+        // closing waits for the server to confirm, which a stalled server never does, and this one
+        // thread checks every channel of the process.
         if (c.in instanceof net.schmizz.sshj.common.ErrorNotifiable waiting) {
           waiting.notifyError(new net.schmizz.sshj.common.SSHException("no answer"));
         }
-        c.close();
       }
     }
   }
 
   private void send(Packet p) throws IOException {
     p.writeTo(out);
+  }
+
+  /** Forgets the channel without closing it, when its connection is being disconnected anyway. */
+  void abandon() {
+    LIVE.remove(this);
   }
 
   @Override

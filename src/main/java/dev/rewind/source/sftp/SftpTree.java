@@ -23,7 +23,7 @@ import net.schmizz.sshj.sftp.FileMode;
  * <p>Holds a few SSH connections to the host: the walk (list, stat, readlink) uses the first;
  * {@link #open} spreads files over the others, so that several files are read at once, each
  * on an SFTP channel of its own with several read requests in flight. Thread-safe. A broken connection (or one that stops
- * answering for two minutes) makes every later call on any of them throw {@link
+ * answering for the request timeout, two minutes unless given) makes every later call on any of them throw {@link
  * SftpConnectionLostException}, so that a backup stops instead of recording the rest as errors.
  */
 public final class SftpTree implements SourceTree {
@@ -32,6 +32,8 @@ public final class SftpTree implements SourceTree {
    * three for reading files, which the backup's writers do up to four at a time.
    */
   public static final int DEFAULT_CONNECTIONS = 4;
+  /** How long a request may go unanswered before the connections count as lost. */
+  public static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofMinutes(2);
 
   private final SftpAddress address;
   private final byte[] root;
@@ -59,17 +61,30 @@ public final class SftpTree implements SourceTree {
 
   /** As {@link #open(SftpAddress, Path, Path)} with {@code connections} SSH connections (1 or more). */
   public static SftpTree open(SftpAddress address, Path privateKey, Path knownHosts, int connections) throws IOException {
+    return open(address, privateKey, knownHosts, connections, DEFAULT_REQUEST_TIMEOUT);
+  }
+
+  /**
+   * As {@link #open(SftpAddress, Path, Path, int)}; a request that gets no answer for {@code
+   * requestTimeout} (a second or more) loses the connections, as a broken one does.
+   */
+  public static SftpTree open(SftpAddress address, Path privateKey, Path knownHosts, int connections,
+      java.time.Duration requestTimeout) throws IOException {
     if (connections < 1) {
       throw new IllegalArgumentException("connections must be at least 1, not " + connections);
     }
+    if (requestTimeout.toSeconds() < 1) {
+      throw new IllegalArgumentException("the request timeout must be at least 1 second, not " + requestTimeout);
+    }
+    long timeoutMs = requestTimeout.toMillis();
     KnownHosts hosts = new KnownHosts(knownHosts);
     List<SftpConnection> opened = new ArrayList<>();
     var lost = new java.util.concurrent.atomic.AtomicReference<SftpConnectionLostException>();
     try {
       // The first alone, so that a refused host key or login is reported once; then the others
       // at the same time: each handshake is a third of a second or more, mostly waiting.
-      opened.add(SftpConnection.open(address, privateKey, hosts, lost));
-      opened.addAll(openTogether(connections - 1, () -> SftpConnection.open(address, privateKey, hosts, lost)));
+      opened.add(SftpConnection.open(address, privateKey, hosts, timeoutMs, lost));
+      opened.addAll(openTogether(connections - 1, () -> SftpConnection.open(address, privateKey, hosts, timeoutMs, lost)));
       return new SftpTree(address, opened);
     } catch (IOException | RuntimeException e) {
       opened.forEach(SftpConnection::close);

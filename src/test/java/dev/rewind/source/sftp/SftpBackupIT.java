@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -222,22 +221,13 @@ class SftpBackupIT {
 
     // Four big files first in index order keep the four writers reading while the walk waits for
     // them with many small directories still to list; the kill comes while they are read.
-    for (int i = 0; i < 4; i++) {
-      Proc.run(List.of("truncate", "-s", "128M", src.resolve("a-big" + i).toString())).expect(0);
-    }
+    SftpServerScenarios.addBigFiles(src, "128M");
     tree.dir("z");
     for (int i = 0; i < 100; i++) {
       tree.dir(String.format("z/d%03d", i)).file(String.format("z/d%03d/f", i), "small " + i + "\n");
     }
-    java.util.concurrent.CompletableFuture<Proc.Result> run =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-          try {
-            return backup(T2, src, repo);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        });
-    waitForStagedFile(repo, run);
+    java.util.concurrent.CompletableFuture<Proc.Result> run = SftpServerScenarios.inBackground(() -> backup(T2, src, repo));
+    SftpServerScenarios.waitForStagedFile(repo, run);
     assertTrue(target.killSessions() > 0, "no session to kill");
     Proc.Result killed = run.get(5, TimeUnit.MINUTES);
     assertOneLineError(killed, "connection to 127.0.0.1 port " + target.port() + " lost");
@@ -251,23 +241,5 @@ class SftpBackupIT {
     RdiffBackup.withTz(TZ).restoreAt(repo, T1, older).expect(0);
     TreeSnapshot.assertSameTree(first, TreeSnapshot.capture(older), "the first session after the regress");
     assertEquals(List.of(T1, T3), RdiffBackup.withTz(TZ).listIncrementsParsable(repo));
-  }
-
-  /** Waits until the backup stages a file in the mirror (it is reading one), or fails if it ended first. */
-  private static void waitForStagedFile(Path repo, java.util.concurrent.CompletableFuture<Proc.Result> run)
-      throws Exception {
-    while (true) {
-      if (run.isDone()) {
-        throw new AssertionError("the backup ended before a file was staged: " + run.get().stderr());
-      }
-      List<String> names = new ArrayList<>();
-      try (var s = Files.list(repo)) {
-        s.forEach(p -> names.add(p.getFileName().toString()));
-      }
-      if (names.stream().anyMatch(n -> n.startsWith("rdiff-backup.tmp."))) {
-        return;
-      }
-      Thread.sleep(20);
-    }
   }
 }
