@@ -9,6 +9,10 @@ import java.util.List;
 /**
  * A read-only view of the tree to back up (a local directory, or a host over SFTP). Paths are
  * relative to the tree's root; names are bytes.
+ *
+ * <p>An {@link IOException} concerns one entry: the backup records it and goes on. A tree that
+ * cannot be read any more at all (a lost connection) throws {@link java.io.UncheckedIOException}
+ * from any call, including reads of a stream it opened, and the backup session ends there.
  */
 public interface SourceTree extends Closeable {
   /** A short description for messages, e.g. the directory or {@code sftp://host/path}. */
