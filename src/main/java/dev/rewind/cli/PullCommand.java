@@ -58,7 +58,7 @@ final class PullCommand implements Callable<Integer> {
     }
     PullRunner runner = new PullRunner(new PullRunner.Settings(main.now(), ZoneId.systemDefault(),
         parallel != null ? parallel : config.global().parallel(), config.global().stateDir(),
-        keepOut(config), SourceOpener.localOr(SourceOpener.sftp(config.global().knownHosts())),
+        keepOut(config), SourceOpener.localOr(SourceOpener.sftp(config.global().knownHosts(), config.global().sshTimeout())),
         ErrorReporter::describe));
     // one complete line at a time, flushed: journald and pipes see each line as it happens
     List<HostResult> results = runner.run(hosts, line -> {

@@ -25,17 +25,22 @@ import java.util.Set;
  * @param mailVia {@code sendmail} or {@code smtp://host:port}
  * @param mailOn when to send reports
  * @param staleAfter after how long without success {@code status} calls a host stale
+ * @param sshTimeout how long a request to a host may go unanswered before its connection counts
+ *     as lost (the pull of that host stops; the next one rolls the session back)
  */
 public record GlobalConfig(Path dir, Path repositoryRoot, Path stateDir, int parallel, Path key, Path knownHosts,
     String user, String retention, List<String> excludes, Optional<String> mailTo, String mailFrom, String mailVia,
-    MailOn mailOn, Duration staleAfter) {
+    MailOn mailOn, Duration staleAfter, Duration sshTimeout) {
 
   /** Excluded on every host when {@code rewind.conf} names no {@code exclude}. */
   public static final List<String> DEFAULT_EXCLUDES = List.of("/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp",
       "/mnt", "/media", "/lost+found", "/var/cache/apt/archives");
 
+  /** As {@code rewind backup --ssh-timeout}'s default: long enough for a busy host's slowest disk. */
+  public static final Duration DEFAULT_SSH_TIMEOUT = Duration.ofMinutes(2);
+
   static final Set<String> SINGLE_KEYS = Set.of("repository_root", "state_dir", "parallel", "key", "known_hosts",
-      "user", "retention", "mail_to", "mail_from", "mail_via", "mail_on", "stale_after");
+      "user", "retention", "mail_to", "mail_from", "mail_via", "mail_on", "stale_after", "ssh_timeout");
   static final Set<String> LIST_KEYS = Set.of("exclude");
 
   /** When a report is mailed. */
@@ -66,7 +71,16 @@ public record GlobalConfig(Path dir, Path repositoryRoot, Path stateDir, int par
         f.get("mail_from", Values::mailAddress, "rewind@" + localHostname),
         f.get("mail_via", Values::mailVia, "sendmail"),
         f.get("mail_on", GlobalConfig::mailOn, MailOn.FAILURE),
-        f.get("stale_after", Values::interval, Duration.ofDays(2)));
+        f.get("stale_after", Values::interval, Duration.ofDays(2)),
+        f.get("ssh_timeout", GlobalConfig::sshTimeout, DEFAULT_SSH_TIMEOUT));
+  }
+
+  private static Duration sshTimeout(String v) {
+    Duration d = Values.interval(v);
+    if (d.toSeconds() < 1) {
+      throw new IllegalArgumentException("'" + v + "' is shorter than a second");
+    }
+    return d;
   }
 
   /** One address or several separated by commas. */

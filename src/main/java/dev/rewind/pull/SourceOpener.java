@@ -20,11 +20,13 @@ public interface SourceOpener {
 
   /**
    * Remote hosts over SFTP as {@code user@address:port} with the host's key, host keys checked
-   * against {@code knownHosts} (an unknown or changed key is refused).
+   * against {@code knownHosts} (an unknown or changed key is refused); a request unanswered for
+   * {@code requestTimeout} loses the connection.
    */
-  static SourceOpener sftp(Path knownHosts) {
+  static SourceOpener sftp(Path knownHosts, java.time.Duration requestTimeout) {
     return (host, root) -> SftpTree.open(
-        SftpAddress.of(host.user(), host.address(), host.port(), root.getBytes(StandardCharsets.UTF_8)), host.key(), knownHosts);
+        SftpAddress.of(host.user(), host.address(), host.port(), root.getBytes(StandardCharsets.UTF_8)), host.key(), knownHosts,
+        SftpTree.DEFAULT_CONNECTIONS, requestTimeout);
   }
 
   /** {@code address = local} hosts from this machine's files, every other host through {@code remote}. */

@@ -49,6 +49,7 @@ class RewindConfigTest {
     assertEquals("sendmail", g.mailVia());
     assertEquals(GlobalConfig.MailOn.FAILURE, g.mailOn());
     assertEquals(Duration.ofDays(2), g.staleAfter());
+    assertEquals(Duration.ofMinutes(2), g.sshTimeout());
     assertEquals(List.of(), c.hosts());
   }
 
@@ -57,7 +58,7 @@ class RewindConfigTest {
     write("rewind.conf", "# where repositories live", "", "repository_root = /backup/", "state_dir=/var/lib/rw",
         "  parallel =  5  ", "key = keys/id", "known_hosts = /etc/ssh/kh", "user = pull", "retention = 12W",
         "exclude = /proc", "exclude = **/*.tmp", "mail_to = a@example.org, b@example.org", "mail_from = me@example.org",
-        "mail_via = smtp://mail.example.org:25", "mail_on = always", "stale_after = 36h");
+        "mail_via = smtp://mail.example.org:25", "mail_on = always", "stale_after = 36h", "ssh_timeout = 30s");
     GlobalConfig g = load().global();
     assertEquals(Path.of("/backup"), g.repositoryRoot());
     assertEquals(Path.of("/var/lib/rw"), g.stateDir());
@@ -72,6 +73,7 @@ class RewindConfigTest {
     assertEquals("smtp://mail.example.org:25", g.mailVia());
     assertEquals(GlobalConfig.MailOn.ALWAYS, g.mailOn());
     assertEquals(Duration.ofHours(36), g.staleAfter());
+    assertEquals(Duration.ofSeconds(30), g.sshTimeout());
   }
 
   @Test
@@ -175,6 +177,7 @@ class RewindConfigTest {
     assertTrue(error("rewind.conf", "mail_via = ftp://x").contains("bad value for 'mail_via'"));
     assertTrue(error("rewind.conf", "mail_to = nobody").contains("bad value for 'mail_to'"));
     assertTrue(error("rewind.conf", "stale_after = 3B").contains("bad value for 'stale_after'"));
+    assertTrue(error("rewind.conf", "ssh_timeout = 0s").contains("bad value for 'ssh_timeout'"));
     assertTrue(error("rewind.conf", "repository_root = srv").contains("bad value for 'repository_root': 'srv' is not an absolute path"));
     Files.delete(dir.resolve("rewind.conf"));
     assertTrue(error("hosts.d/h.conf", "enabled = maybe").contains("bad value for 'enabled': 'maybe' is neither yes nor no"));

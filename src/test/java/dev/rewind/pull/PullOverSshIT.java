@@ -3,6 +3,7 @@ package dev.rewind.pull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rewind.testing.Interrupted;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RdiffBackup;
 import dev.rewind.testing.RewindJar;
@@ -13,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,6 +118,52 @@ class PullOverSshIT {
 
     Proc.Result pulled = RewindJar.run(TZ, "--current-time", Long.toString(T1), "--config", conf.toString(), "pull", "web1");
     assertEquals(0, pulled.exitCode(), pulled.out() + pulled.stderr());
+  }
+
+  /**
+   * A host whose sftp-server stops answering in the middle of a big file: with {@code ssh_timeout
+   * = 3s} the pull of that host fails within seconds with one line naming the loss, and the next
+   * pull rolls the unfinished session back and succeeds.
+   */
+  @Test
+  void pull_hostStopsAnsweringMidFile_failsAfterSshTimeout_nextPullRecovers() throws Exception {
+    Path conf = work.resolve("conf-stall");
+    Files.createDirectories(conf.resolve("hosts.d"));
+    Path src = work.resolve("src/stall");
+    TreeBuilder.at(src, T1 - 1000).file("notes.txt", "before\n");
+    Path repo = work.resolve("repos-stall/web1");
+    Files.writeString(conf.resolve("rewind.conf"), String.join("\n", "repository_root = " + work.resolve("repos-stall"),
+        "state_dir = " + work.resolve("state-stall"), "known_hosts = " + web1.knownHosts(), "user = " + SshTarget.USER,
+        "ssh_timeout = 3s", ""));
+    hostFile(conf, "web1", web1.port(), web1.clientKey(), src, "");
+    Interrupted.Run pull = () -> RewindJar.run(TZ, "--current-time", Long.toString(T1), "--config", conf.toString(), "pull", "web1");
+    assertEquals(0, pull.run().exitCode());
+
+    Interrupted.addBigFiles(src, "256M"); // first in index order: the stop comes while one is read
+    long t2 = T1 + 86_400;
+    CompletableFuture<Proc.Result> run = Interrupted.inBackground(
+        () -> RewindJar.run(TZ, "--current-time", Long.toString(t2), "--config", conf.toString(), "pull", "web1"));
+    List<Long> stopped = List.of();
+    Proc.Result stalled;
+    try {
+      Interrupted.waitForStagedFile(repo, run);
+      stopped = web1.sftpServers();
+      SshTarget.signal("STOP", stopped);
+      stalled = run.get(5, TimeUnit.MINUTES); // far above the timeout: what matters is that it ends
+    } finally {
+      SshTarget.signal("CONT", stopped);
+      SshTarget.signal("KILL", stopped);
+    }
+    assertEquals(1, stalled.exitCode(), stalled.out() + stalled.stderr());
+    List<String> failed = stalled.out().lines().filter(l -> l.startsWith("web1: FAILED: ")).toList();
+    assertEquals(1, failed.size(), stalled.out());
+    assertTrue(failed.get(0).contains("no answer within 3 s"), failed.get(0));
+
+    long t3 = t2 + 86_400;
+    Proc.Result next = RewindJar.run(TZ, "--current-time", Long.toString(t3), "--config", conf.toString(), "pull", "web1");
+    assertEquals(0, next.exitCode(), next.out() + next.stderr());
+    assertEquals(List.of(T1, t3), RdiffBackup.withTz(TZ).listIncrementsParsable(repo), "the stalled session is gone");
+    RdiffBackup.withTz(TZ).verify(repo);
   }
 
   private static void hostFile(Path conf, String host, int port, Path key, Path path, String extra) throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rewind.posix.Posix;
+import dev.rewind.testing.Interrupted;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RdiffBackup;
 import dev.rewind.testing.RewindJar;
@@ -221,13 +222,13 @@ class SftpBackupIT {
 
     // Four big files first in index order keep the four writers reading while the walk waits for
     // them with many small directories still to list; the kill comes while they are read.
-    SftpServerScenarios.addBigFiles(src, "128M");
+    Interrupted.addBigFiles(src, "128M");
     tree.dir("z");
     for (int i = 0; i < 100; i++) {
       tree.dir(String.format("z/d%03d", i)).file(String.format("z/d%03d/f", i), "small " + i + "\n");
     }
-    java.util.concurrent.CompletableFuture<Proc.Result> run = SftpServerScenarios.inBackground(() -> backup(T2, src, repo));
-    SftpServerScenarios.waitForStagedFile(repo, run);
+    java.util.concurrent.CompletableFuture<Proc.Result> run = Interrupted.inBackground(() -> backup(T2, src, repo));
+    Interrupted.waitForStagedFile(repo, run);
     assertTrue(target.killSessions() > 0, "no session to kill");
     Proc.Result killed = run.get(5, TimeUnit.MINUTES);
     assertOneLineError(killed, "connection to 127.0.0.1 port " + target.port() + " lost");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rewind.testing.Interrupted;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RdiffBackup;
 import dev.rewind.testing.RewindJar;
@@ -11,8 +12,6 @@ import dev.rewind.testing.SshTarget;
 import dev.rewind.testing.TreeBuilder;
 import dev.rewind.testing.TreeSnapshot;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -119,15 +118,15 @@ abstract class SftpServerScenarios {
     TreeSnapshot atT1 = TreeSnapshot.capture(src);
 
     // big files first in index order, so that the stop comes while one is being read
-    addBigFiles(src, "256M");
+    Interrupted.addBigFiles(src, "256M");
     tree.file("z-last", "after the big files\n");
     CompletableFuture<Proc.Result> run =
-        inBackground(() -> backup(T2, src, repo, "--ssh-timeout", String.valueOf(STALL_TIMEOUT_SECONDS)));
+        Interrupted.inBackground(() -> backup(T2, src, repo, "--ssh-timeout", String.valueOf(STALL_TIMEOUT_SECONDS)));
     List<Long> stopped = List.of();
     Proc.Result stalled;
     long startNanos = 0;
     try {
-      waitForStagedFile(repo, run);
+      Interrupted.waitForStagedFile(repo, run);
       stopped = target.sftpServers();
       assertFalse(stopped.isEmpty(), "no sftp-server under the test's sshd");
       SshTarget.signal("STOP", stopped);
@@ -153,42 +152,5 @@ abstract class SftpServerScenarios {
     assertRestoresEqual(repo, "now", TreeSnapshot.capture(src), "the session after the stalled one");
     assertRestoresEqual(repo, T1, atT1, "the session before the stalled one");
     assertEquals(List.of(T1, T3), RdiffBackup.withTz(TZ).listIncrementsParsable(repo));
-  }
-
-  /** Four sparse files of {@code size} (as truncate takes it), a-big0 to a-big3: first in index order. */
-  static void addBigFiles(Path src, String size) {
-    for (int i = 0; i < 4; i++) {
-      Proc.run(List.of("truncate", "-s", size, src.resolve("a-big" + i).toString())).expect(0);
-    }
-  }
-
-  interface Run {
-    Proc.Result run() throws IOException;
-  }
-
-  /** Runs {@code run} on another thread, e.g. to disturb the server meanwhile. */
-  static CompletableFuture<Proc.Result> inBackground(Run run) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return run.run();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-  }
-
-  /** Waits until the backup stages a file in the mirror (it is reading one), or fails if it ended first. */
-  static void waitForStagedFile(Path repo, CompletableFuture<Proc.Result> run) throws Exception {
-    while (true) {
-      if (run.isDone()) {
-        throw new AssertionError("the backup ended before a file was staged: " + run.get().stderr());
-      }
-      try (var s = Files.list(repo)) {
-        if (s.anyMatch(p -> p.getFileName().toString().startsWith("rdiff-backup.tmp."))) {
-          return;
-        }
-      }
-      Thread.sleep(20);
-    }
   }
 }
