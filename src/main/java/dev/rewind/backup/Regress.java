@@ -47,6 +47,11 @@ public final class Regress {
   private final List<String> failures = new ArrayList<>();
   private ContentReconstructor content;
   private IncrementLookup lookup;
+  /**
+   * The mirror path of the first member of each hard-link group put right so far: the later
+   * members become links to it again, as the backup made them (one copy of the content).
+   */
+  private final java.util.Map<String, byte[]> firstOfGroup = new java.util.HashMap<>();
 
   private Regress(Repository repo, SessionTime good, SessionTime bad) {
     this.repo = repo;
@@ -272,6 +277,34 @@ public final class Regress {
   }
 
   private void repairRegular(FileMeta m, Stat st) throws IOException {
+    byte[] first = m.isHardLinked() ? firstOfGroup.get(m.hardLinkKey()) : null;
+    if (first != null) {
+      relink(m, st, first);
+      return;
+    }
+    repairContent(m, st);
+    if (m.isHardLinked()) {
+      firstOfGroup.put(m.hardLinkKey(), mirror.path(m.path()));
+    }
+  }
+
+  /**
+   * A later member of a hard-link group whose first member is already right: the same file at
+   * the good session, so it is made a link to the first again (a failed session may have
+   * replaced either with a file of its own).
+   */
+  private void relink(FileMeta m, Stat st, byte[] first) throws IOException {
+    Stat firstStat = Posix.lstat(first);
+    if (st != null && st.type() == FileType.REGULAR && st.dev() == firstStat.dev() && st.inode() == firstStat.inode()) {
+      return;
+    }
+    if (st != null && st.type() == FileType.DIRECTORY) {
+      mirror.remove(m.path());
+    }
+    mirror.link(m, first);
+  }
+
+  private void repairContent(FileMeta m, Stat st) throws IOException {
     boolean touched = hasGoodIncrement(m);
     if (st != null && st.type() == FileType.REGULAR && st.size() == m.size()
         && (!touched || m.sha1() == null || m.sha1().equals(sha1(mirror.path(m.path()))))) {
