@@ -12,6 +12,7 @@ import dev.rewind.source.sftp.SftpAddress;
 import dev.rewind.source.sftp.SftpTree;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,7 +100,7 @@ final class BackupCommand implements Callable<Integer> {
       if (sshTimeoutSeconds < 1) {
         throw new IllegalArgumentException("--ssh-timeout must be at least 1 second, not " + sshTimeoutSeconds);
       }
-      java.time.Duration timeout = java.time.Duration.ofSeconds(sshTimeoutSeconds);
+      Duration timeout = Duration.ofSeconds(sshTimeoutSeconds);
       return run(() -> SftpTree.open(address, key, hosts, SftpTree.DEFAULT_CONNECTIONS, timeout), address.path(),
           new Selection(rules));
     }

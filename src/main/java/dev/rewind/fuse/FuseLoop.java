@@ -1,5 +1,6 @@
 package dev.rewind.fuse;
 
+import dev.rewind.posix.Posix;
 import java.io.IOException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -51,17 +52,6 @@ final class FuseLoop {
     int fuse_chan_fd(Pointer channel);
   }
 
-  /** The libc calls that let the reader wait for /dev/fuse itself. */
-  public interface Libc {
-    int fcntl(int fd, int cmd, int arg);
-
-    int poll(Pointer fds, long nfds, int timeout);
-  }
-
-  private static final int F_GETFL = 3;
-  private static final int F_SETFL = 4;
-  private static final int O_NONBLOCK = 04000;
-  private static final short POLLIN = 1;
   /**
    * How long the reader keeps asking for the next request after one, before it sleeps in poll.
    * A scan such as find sends its next LOOKUP a few microseconds after the answer to the last;
@@ -75,7 +65,6 @@ final class FuseLoop {
   private final Pointer fuse;
   /** /dev/fuse, made non-blocking, or -1 when that failed and reads block as libfuse's do. */
   private final int fd;
-  private final Libc libc;
   private final int maxThreads;
   private final AtomicBoolean reader = new AtomicBoolean();
   private final Semaphore parked = new Semaphore(0);
@@ -89,17 +78,8 @@ final class FuseLoop {
     this.lib = lib;
     this.fuse = fuse;
     this.maxThreads = maxThreads;
-    this.libc = LibraryLoader.create(Libc.class).failImmediately().load("c");
-    this.fd = nonBlocking(libc, lib.fuse_chan_fd(lib.fuse_session_next_chan(lib.fuse_get_session(fuse), null)));
-  }
-
-  /** Sets O_NONBLOCK on {@code fd}; returns it, or -1 if that failed. */
-  private static int nonBlocking(Libc libc, int fd) {
-    if (fd < 0) {
-      return -1;
-    }
-    int flags = libc.fcntl(fd, F_GETFL, 0);
-    return flags >= 0 && libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 ? fd : -1;
+    int chan = lib.fuse_chan_fd(lib.fuse_session_next_chan(lib.fuse_get_session(fuse), null));
+    this.fd = chan >= 0 && Posix.setNonBlocking(chan) ? chan : -1;
   }
 
   /**
@@ -111,15 +91,8 @@ final class FuseLoop {
       Thread.onSpinWait();
       return;
     }
-    Pointer pollfd = POLL_FD.get();
-    pollfd.putInt(0, fd);
-    pollfd.putShort(4, POLLIN);
-    pollfd.putShort(6, (short) 0);
-    libc.poll(pollfd, 1, 1000);
+    Posix.awaitReadable(fd, 1000);
   }
-
-  private static final ThreadLocal<Pointer> POLL_FD =
-      ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 8));
 
   private static LibFuse load() {
     try {

@@ -109,6 +109,10 @@ public interface Libc {
   @SaveError
   int flock(int fd, int operation);
 
+  int fcntl(int fd, int cmd, int arg);
+
+  int poll(Pointer fds, long nfds, int timeout);
+
   @SaveError
   int ftruncate(int fd, @off_t long length);
 

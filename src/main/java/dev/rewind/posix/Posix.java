@@ -82,6 +82,29 @@ public final class Posix {
     return RUNTIME;
   }
 
+  /** Makes an open descriptor non-blocking ({@code O_NONBLOCK}); false if that failed. */
+  public static boolean setNonBlocking(int fd) {
+    int flags = LIBC.fcntl(fd, F_GETFL, 0);
+    return flags >= 0 && LIBC.fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+  }
+
+  /** Waits until {@code fd} is readable or {@code timeoutMs} has passed ({@code poll}). */
+  public static void awaitReadable(int fd, int timeoutMs) {
+    Pointer pollfd = POLL_FD.get();
+    pollfd.putInt(0, fd);
+    pollfd.putShort(4, POLLIN);
+    pollfd.putShort(6, (short) 0);
+    LIBC.poll(pollfd, 1, timeoutMs);
+  }
+
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int O_NONBLOCK = 04000;
+  private static final short POLLIN = 1;
+  /** One {@code struct pollfd} per thread. */
+  private static final ThreadLocal<Pointer> POLL_FD =
+      ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(RUNTIME, 8));
+
   /** {@code lstat}: the entry itself, never a symlink's target. */
   public static Stat lstat(byte[] path) throws IOException {
     byte[] buf = new byte[STATX_SIZE];

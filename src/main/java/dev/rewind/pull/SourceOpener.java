@@ -8,6 +8,7 @@ import dev.rewind.source.sftp.SftpTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Opens the tree a host's backup reads; owned by {@code pull}, implemented per kind of address. */
 public interface SourceOpener {
@@ -23,7 +24,7 @@ public interface SourceOpener {
    * against {@code knownHosts} (an unknown or changed key is refused); a request unanswered for
    * {@code requestTimeout} loses the connection.
    */
-  static SourceOpener sftp(Path knownHosts, java.time.Duration requestTimeout) {
+  static SourceOpener sftp(Path knownHosts, Duration requestTimeout) {
     return (host, root) -> SftpTree.open(
         SftpAddress.of(host.user(), host.address(), host.port(), root.getBytes(StandardCharsets.UTF_8)), host.key(), knownHosts,
         SftpTree.DEFAULT_CONNECTIONS, requestTimeout);

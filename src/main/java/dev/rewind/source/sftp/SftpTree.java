@@ -8,6 +8,7 @@ import dev.rewind.source.SourceTree;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -33,7 +34,7 @@ public final class SftpTree implements SourceTree {
    */
   public static final int DEFAULT_CONNECTIONS = 4;
   /** How long a request may go unanswered before the connections count as lost. */
-  public static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofMinutes(2);
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
   private final SftpAddress address;
   private final byte[] root;
@@ -69,7 +70,7 @@ public final class SftpTree implements SourceTree {
    * requestTimeout} (a second or more) loses the connections, as a broken one does.
    */
   public static SftpTree open(SftpAddress address, Path privateKey, Path knownHosts, int connections,
-      java.time.Duration requestTimeout) throws IOException {
+      Duration requestTimeout) throws IOException {
     if (connections < 1) {
       throw new IllegalArgumentException("connections must be at least 1, not " + connections);
     }
