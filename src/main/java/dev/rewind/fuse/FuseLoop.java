@@ -7,14 +7,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import jnr.ffi.byref.IntByReference;
 import jnr.ffi.byref.PointerByReference;
+import jnr.ffi.types.size_t;
 
 /**
- * Runs libfuse 2's event loop on JVM threads: {@code fuse_setup} mounts, Java threads read and
- * process requests ({@code fuse_read_cmd}, {@code fuse_process_cmd}), {@code fuse_teardown}
+ * Runs libfuse 2's event loop on JVM threads: {@code fuse_setup} mounts, Java threads read
+ * requests ({@code fuse_chan_recv}) and hand them to libfuse ({@code fuse_session_process}),
+ * except INIT and READDIRPLUS, which go through {@link ReaddirPlus}; {@code fuse_teardown}
  * unmounts and cleans up once the end has been seen.
  *
  * <p>Why not {@code fuse_main}: its worker threads are native, and jffi attaches a native thread
@@ -35,10 +38,6 @@ final class FuseLoop {
     Pointer fuse_setup(int argc, String[] argv, Pointer op, long opSize, PointerByReference mountpoint,
         IntByReference multithreaded, Pointer userData);
 
-    Pointer fuse_read_cmd(Pointer fuse);
-
-    void fuse_process_cmd(Pointer fuse, Pointer cmd);
-
     int fuse_exited(Pointer fuse);
 
     void fuse_exit(Pointer fuse);
@@ -50,6 +49,17 @@ final class FuseLoop {
     Pointer fuse_session_next_chan(Pointer session, Pointer channel);
 
     int fuse_chan_fd(Pointer channel);
+
+    @size_t long fuse_chan_bufsize(Pointer channel);
+
+    /** {@code channelRef} holds a {@code struct fuse_chan *}; returns bytes, 0 at the end, or -errno. */
+    int fuse_chan_recv(Pointer channelRef, Pointer buf, @size_t long size);
+
+    int fuse_chan_send(Pointer channel, Pointer iov, @size_t long count);
+
+    Pointer fuse_chan_new(Pointer ops, int fd, @size_t long bufsize, Pointer data);
+
+    void fuse_session_process(Pointer session, Pointer buf, @size_t long length, Pointer channel);
   }
 
   /**
@@ -60,9 +70,18 @@ final class FuseLoop {
    * Spinning is bounded to this long after the last request, so an idle mount sleeps.
    */
   private static final long SPIN_NANOS = 100_000;
+  private static final int EAGAIN = jnr.constants.platform.Errno.EAGAIN.intValue();
+  private static final int EINTR = jnr.constants.platform.Errno.EINTR.intValue();
 
   private final LibFuse lib;
   private final Pointer fuse;
+  private final Pointer session;
+  private final Pointer channel;
+  private final long bufferSize;
+  /** Request buffers, one per thread (libfuse has finished with a request when process returns). */
+  private final ThreadLocal<Pointer[]> buffers;
+  /** INIT and READDIRPLUS, or null to leave INIT to libfuse (and the kernel to plain READDIR). */
+  private final ReaddirPlus plus;
   /** /dev/fuse, made non-blocking, or -1 when that failed and reads block as libfuse's do. */
   private final int fd;
   private final int maxThreads;
@@ -74,11 +93,21 @@ final class FuseLoop {
   private final Object ended = new Object();
   private volatile boolean done;
 
-  private FuseLoop(LibFuse lib, Pointer fuse, int maxThreads) {
+  private FuseLoop(LibFuse lib, Pointer fuse, int maxThreads, ReaddirPlus.Listings listings) {
     this.lib = lib;
     this.fuse = fuse;
     this.maxThreads = maxThreads;
-    int chan = lib.fuse_chan_fd(lib.fuse_session_next_chan(lib.fuse_get_session(fuse), null));
+    this.session = lib.fuse_get_session(fuse);
+    this.channel = lib.fuse_session_next_chan(session, null);
+    this.bufferSize = lib.fuse_chan_bufsize(channel);
+    jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(lib);
+    this.buffers = ThreadLocal.withInitial(() -> {
+      Pointer ref = Memory.allocateDirect(runtime, 8, true);
+      ref.putPointer(0, channel);
+      return new Pointer[] {ref, Memory.allocateDirect(runtime, bufferSize, false)};
+    });
+    this.plus = listings == null ? null : new ReaddirPlus(lib, session, channel, listings);
+    int chan = lib.fuse_chan_fd(channel);
     this.fd = chan >= 0 && Posix.setNonBlocking(chan) ? chan : -1;
   }
 
@@ -105,11 +134,12 @@ final class FuseLoop {
   /**
    * Mounts with {@code args} (as for {@code fuse_main}: program name, {@code -f}, mount point,
    * options) and serves the operations of {@code fs} until unmounted, with at most {@code
-   * maxThreads} requests in progress at once.
+   * maxThreads} requests in progress at once; with {@code readdirPlus}, listings carry each
+   * entry's attributes ({@link ReaddirPlus}).
    *
    * @throws IOException when libfuse cannot mount (it prints the reason on stderr)
    */
-  static void run(RewindFs fs, String[] args, int maxThreads) throws IOException {
+  static void run(RewindFs fs, String[] args, int maxThreads, boolean readdirPlus) throws IOException {
     LibFuse lib = load();
     PointerByReference mountpoint = new PointerByReference();
     IntByReference multithreaded = new IntByReference();
@@ -118,7 +148,13 @@ final class FuseLoop {
     if (fuse == null) {
       throw new IOException("libfuse refused to mount (see its message above)");
     }
-    FuseLoop loop = new FuseLoop(lib, fuse, Math.max(1, maxThreads));
+    FuseLoop loop;
+    try {
+      loop = new FuseLoop(lib, fuse, Math.max(1, maxThreads), readdirPlus ? fs : null);
+    } catch (RuntimeException | LinkageError e) {
+      lib.fuse_teardown(fuse, mountpoint.getValue());
+      throw new IOException("cannot serve the mount: " + e, e);
+    }
     try {
       loop.start();
       loop.awaitEnd();
@@ -176,16 +212,19 @@ final class FuseLoop {
         }
         reading[0] = true;
         long lastRequest = System.nanoTime();
+        Pointer[] buffer = buffers.get();
         while (reading[0] && !done) {
-          // null: nothing queued (the fd is non-blocking), interrupted, or the end (fuse_exited says which)
-          Pointer cmd = lib.fuse_read_cmd(fuse);
-          if (cmd != null) {
-            lib.fuse_process_cmd(fuse, cmd);
+          int n = lib.fuse_chan_recv(buffer[0], buffer[1], bufferSize);
+          if (n > 0) {
+            process(buffer[1], n);
             lastRequest = System.nanoTime();
-          } else if (lib.fuse_exited(fuse) != 0) {
-            finish();
-          } else if (fd >= 0) {
+          } else if (n == 0 || lib.fuse_exited(fuse) != 0) {
+            finish(); // unmounted, or asked to end (a signal)
+          } else if (n == -EAGAIN && fd >= 0) {
             awaitRequest(lastRequest);
+          } else if (n != -EINTR && n != -EAGAIN) {
+            lib.fuse_exit(fuse); // libfuse has printed why: as its own loop, end
+            finish();
           }
         }
         if (reading[0]) {
@@ -200,6 +239,25 @@ final class FuseLoop {
         }
       }
     }
+  }
+
+  private void process(Pointer request, int length) {
+    if (plus != null) {
+      int opcode = request.getInt(4);
+      if (opcode == ReaddirPlus.FUSE_INIT) {
+        plus.init(request, length);
+        return;
+      }
+      if (opcode == ReaddirPlus.FUSE_READDIRPLUS && plus.enabled()) {
+        plus.readdirPlus(request);
+        return;
+      }
+      if (opcode == ReaddirPlus.FUSE_OPENDIR) {
+        plus.opendir(request, length);
+        return;
+      }
+    }
+    lib.fuse_session_process(session, request, length, channel);
   }
 
   private void park() {

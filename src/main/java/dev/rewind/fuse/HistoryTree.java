@@ -185,32 +185,69 @@ final class HistoryTree {
 
   /** Lists a directory (without {@code .} and {@code ..}). */
   void list(byte[] path, DirSink sink) throws IOException {
+    list(path, 0, sink);
+  }
+
+  /** Lists a directory (without {@code .} and {@code ..}) from its {@code from}th entry on. */
+  void list(byte[] path, int from, DirSink sink) throws IOException {
     Node n = resolve(path);
     switch (n.kind()) {
       case ROOT -> {
-        for (Host h : hosts.list()) {
+        List<Host> all = hosts.list();
+        for (int i = from; i < all.size(); i++) {
+          Host h = all.get(i);
           if (!sink.add(h.name(), inodes.hostDirectory(h.name()), DIR_MODE)) {
             return;
           }
         }
       }
-      case HOST -> listSessions(n.host(), sink);
+      case HOST -> listSessions(n.host(), from, sink);
       case ENTRY -> {
         if (!n.attributes().isDirectory()) {
           throw new NotDirectoryException(display(path));
         }
-        listEntries(n, sink);
+        listEntries(n, from, sink);
       }
       case LATEST_LINK -> throw new NotDirectoryException(display(path));
     }
   }
 
-  private void listSessions(Host h, DirSink sink) {
+  /** Whether {@code path} lies in a session (its root or below), where entries are indexed. */
+  boolean insideSession(byte[] path) {
+    try {
+      MountPath.Level level = MountPath.parse(path).level();
+      return level == MountPath.Level.SESSION || level == MountPath.Level.ENTRY;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code path} is a directory whose listing never changes while it exists: one inside a
+   * session named by its timestamp (a day's name can move to a later session of that day).
+   */
+  boolean listingIsStable(byte[] path) {
+    try {
+      MountPath p = MountPath.parse(path);
+      if (p.level() != MountPath.Level.SESSION && p.level() != MountPath.Level.ENTRY) {
+        return false;
+      }
+      Host h = hosts.get(p.host());
+      Host.State s = h == null ? null : h.state();
+      SessionNames.Named named = s == null ? null : s.names().resolve(p.session());
+      return named != null && named.kind() == SessionNames.Kind.TIMESTAMP;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private void listSessions(Host h, int from, DirSink sink) {
     Host.State s = h.state();
     if (s == null) {
       return;
     }
-    for (byte[] name : s.names().names()) {
+    List<byte[]> names = s.names().names();
+    for (byte[] name : names.subList(Math.min(from, names.size()), names.size())) {
       SessionNames.Named named = s.names().resolve(name);
       boolean link = named.kind() == SessionNames.Kind.LATEST;
       long ino = link ? inodes.latestLink(h.name()) : inodes.entry(h.name(), named.session().epochSecond(), 0);
@@ -220,12 +257,12 @@ final class HistoryTree {
     }
   }
 
-  private void listEntries(Node n, DirSink sink) {
+  private void listEntries(Node n, int from, DirSink sink) {
     SessionIndex index = n.index();
     byte[] host = n.host().name();
     long session = index.session().epochSecond();
     int count = index.childCount(n.entry());
-    for (int i = 0; i < count; i++) {
+    for (int i = from; i < count; i++) {
       int c = index.child(n.entry(), i);
       if (!sink.add(index.name(c), inodes.entry(host, session, index.hardLinkLeader(c)), index.mode(c))) {
         return;

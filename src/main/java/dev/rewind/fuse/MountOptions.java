@@ -28,6 +28,8 @@ import java.util.Set;
  * @param threads threads that build indexes and rebuild versions ({@code threads=})
  * @param warmUp run {@link MountWarmUp} before reporting the mount ready (off with {@code
  *     no_warm_up})
+ * @param readdirPlus listings carry each entry's attributes ({@link ReaddirPlus}; off with {@code
+ *     no_readdirplus})
  * @param log where a daemon writes its log ({@code log=}), or null for the default
  * @param fuseOptions options for libfuse, passed through
  * @param notes what was ignored and why, for the user
@@ -44,6 +46,7 @@ public record MountOptions(
     Duration timeout,
     int threads,
     boolean warmUp,
+    boolean readdirPlus,
     Path log,
     List<String> fuseOptions,
     List<String> notes) {
@@ -87,7 +90,7 @@ public record MountOptions(
       b.memoryMaxFile = b.memoryBytes;
     }
     return new MountOptions(b.zone, b.numericIds, b.cacheDir, b.memoryBytes, b.memoryMaxFile, b.diskBytes,
-        b.indexBytes, b.refresh, b.timeout, b.threads, b.warmUp, b.log, b.fuse, b.notes);
+        b.indexBytes, b.refresh, b.timeout, b.threads, b.warmUp, b.readdirPlus, b.log, b.fuse, b.notes);
   }
 
   /** The heap the serving JVM gets: both memory budgets plus {@link #HEAP_HEADROOM}. */
@@ -156,6 +159,7 @@ public record MountOptions(
     Duration timeout = Duration.ofMinutes(10);
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     boolean warmUp = true;
+    boolean readdirPlus = true;
     Path log;
     final List<String> fuse = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
@@ -197,6 +201,7 @@ public record MountOptions(
         case "timeout" -> timeout = Duration.ofMillis(seconds(name, need(name, value), 1));
         case "threads" -> threads = count(name, need(name, value));
         case "no_warm_up" -> warmUp = !flag(name, value);
+        case "no_readdirplus" -> readdirPlus = !flag(name, value);
         case "log" -> log = Path.of(need(name, value));
         default -> {
           return false;

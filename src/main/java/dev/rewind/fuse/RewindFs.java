@@ -34,7 +34,7 @@ import ru.serce.jnrfuse.struct.Timespec;
  * checks; {@code rewind mount} starts the serving JVM with {@code -Dfile.encoding=ISO-8859-1}).
  * Names going out (readdir, readlink, xattrs) are written as raw bytes.
  */
-final class RewindFs extends FuseStubFS {
+final class RewindFs extends FuseStubFS implements ReaddirPlus.Listings {
   private static final int O_ACCMODE = 03;
   private static final int O_RDONLY = 0;
   private static final int KEEP_CACHE_WORD = 20;
@@ -44,6 +44,9 @@ final class RewindFs extends FuseStubFS {
     jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getSystemRuntime();
     return jnr.ffi.Memory.allocateDirect(runtime, Math.max(256, Struct.size(new FileStat(runtime))), true);
   });
+
+  /** Armed by {@link ReaddirPlus} around a GETATTR it made up: receives the path libfuse resolved. */
+  private static final ThreadLocal<String[]> PATH_CAPTURE = new ThreadLocal<>();
 
   private final HistoryTree tree;
   private final OpenFiles files = new OpenFiles();
@@ -84,6 +87,7 @@ final class RewindFs extends FuseStubFS {
 
   /** {@link #getattr} writing x86-64's {@code struct stat} directly (libfuse has zeroed it). */
   int getattrRaw(String path, Pointer st) {
+    capture(path);
     try {
       Attributes a = tree.resolve(bytes(path)).attributes();
       st.putLong(ST_INO, a.ino());
@@ -136,12 +140,56 @@ final class RewindFs extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
+    capture(path);
     try {
       fill(stat, tree.resolve(bytes(path)).attributes());
       return 0;
     } catch (Exception e) {
       return errno(e, "getattr", path);
     }
+  }
+
+  private static void capture(String path) {
+    String[] into = PATH_CAPTURE.get();
+    if (into != null) {
+      into[0] = path;
+    }
+  }
+
+  @Override
+  public void capturePath(String[] into) {
+    if (into == null) {
+      PATH_CAPTURE.remove();
+    } else {
+      PATH_CAPTURE.set(into);
+    }
+  }
+
+  @Override
+  public int list(String path, int from, ReaddirPlus.Sink sink) {
+    try {
+      tree.list(bytes(path), from, sink::add);
+      return 0;
+    } catch (Exception e) {
+      return errno(e, "readdir", path);
+    }
+  }
+
+  @Override
+  public boolean withAttributes(String path) {
+    return tree.insideSession(bytes(path));
+  }
+
+  @Override
+  public boolean listingIsStable(String path) {
+    return tree.listingIsStable(bytes(path));
+  }
+
+  /** Nothing to open; says the path to {@link ReaddirPlus#opendir} when it asks. */
+  @Override
+  public int opendir(String path, FuseFileInfo fi) {
+    capture(path);
+    return 0;
   }
 
   static void fill(FileStat stat, Attributes a) {
