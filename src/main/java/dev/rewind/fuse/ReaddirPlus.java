@@ -100,7 +100,9 @@ final class ReaddirPlus {
   private final ThreadLocal<Scratch> scratch;
   private volatile boolean enabled;
   /** Chunks of listings answered with attributes: (directory node, offset) to until when the kernel has them. */
-  private final Cache<Chunk, Long> answered = Caffeine.newBuilder().maximumSize(1 << 18).build();
+  private final Cache<Chunk, Long> answered = Caffeine.newBuilder().maximumSize(1 << 18)
+      .executor(Runnable::run) // its upkeep is small: no hop to the common pool
+      .build();
 
   private record Chunk(long directory, long offset) {}
 
