@@ -54,6 +54,8 @@ import picocli.CommandLine.ParentCommand;
         "  threads=N            threads for indexing and rebuilding (default: the number of CPUs)",
         "  no_warm_up           report the mount ready without first running the request path on a",
         "                       synthetic tree (a few seconds of CPU; the first big scan is then slower)",
+        "  no_readdirplus       list directories without each entry's attributes (every stat is then a",
+        "                       request of its own; for kernels that mishandle READDIRPLUS)",
         "  log=FILE             the daemon's log (default /var/log/rewind/mount.log, as non-root",
         "                       ~/.local/state/rewind/mount.log)",
         "  entry_timeout=, attr_timeout= (default 60), negative_timeout=, allow_root, noexec, fsname=...",

@@ -39,9 +39,10 @@ import jnr.ffi.annotations.Delegate;
  * ready, so that the first scan a user makes (a {@code find}, an {@code rsync} or {@code diff -r}
  * out of a session) runs compiled code rather than the JVM's interpreter.
  *
- * <p>Why: a scan of a session costs one LOOKUP round trip per entry (libfuse 2 has no
- * READDIRPLUS), and on a new daemon the first tens of thousands of them, and the session's index
- * build, run interpreted while the JIT compiles that path on the same cores. Measured on the
+ * <p>Why: a scan of a session costs one getattr per entry (as a LOOKUP of its own or, with
+ * {@link ReaddirPlus}, inside a listing), and on a new daemon the first tens of thousands of
+ * them, and the session's index build, run interpreted while the JIT compiles that path on the
+ * same cores. Measured on the
  * project's 2-core VM, {@code find -ls} over a cold 100,000-entry session took 5.0-7.6 s on a new
  * daemon and 3.8-4.0 s on one whose JIT had already compiled the path.
  *
