@@ -215,6 +215,11 @@ final class MountLauncher {
     cmd.add(ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.add("-Dfile.encoding=ISO-8859-1");
+    // SerialGC and a heap that starts small: on two cores G1's own threads and a young
+    // generation of fresh pages (each first touch a page fault) cost a scan more than the
+    // collections they save; the indexes are a few big arrays, cheap for a full collection
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-Xms16m");
     cmd.add("-Xmx" + (opts.heapBytes() >> 20) + "m");
     cmd.add("-Xss4m");
     cmd.add("-XX:+ExitOnOutOfMemoryError");

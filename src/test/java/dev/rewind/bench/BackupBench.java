@@ -7,6 +7,7 @@ import dev.rewind.bench.Timed.Measurement;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.Tools;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +27,9 @@ import org.junit.jupiter.api.Test;
  * -a}, on the same trees, in the same run. Two trees ({@link BackupTrees}): many small files, and
  * a few big files. For each: the initial backup by every tool into its own new repository, then
  * the "1%" change ({@link BackupTrees#mutate}) and the incremental backup by both backup tools,
- * then an incremental with no change. Rewind runs twice, each into its own repository: with
- * {@code -XX:+UseSerialGC -Xmx512m} and with the JVM's defaults (whose heap sizing inflates the
- * peak RSS).
+ * then an incremental with no change. Rewind runs twice, each into its own repository: as users
+ * run it (the launcher {@code mount-scripts/install} puts in place, with its JVM options) and with
+ * the JVM's defaults ({@code java -jar}, whose heap sizing inflates the peak RSS).
  *
  * <p>Not a unit test and never run by the default build: {@code mvn -B -Pbench verify
  * -Dit.test=BackupBench}. It has no speed threshold; it fails only when a tool fails, when
@@ -59,7 +60,7 @@ class BackupBench {
 
   enum Tool {
     RDIFF_BACKUP("rdiff-backup"),
-    REWIND_SERIAL("Rewind (SerialGC, -Xmx512m)"),
+    REWIND_SERIAL("Rewind (installed launcher)"),
     REWIND_DEFAULT("Rewind (JVM defaults)"),
     CP("cp -a"),
     CP_SYNC("cp -a; sync -f");
@@ -275,11 +276,14 @@ class BackupBench {
         // the backup tools make their data durable before they finish; the copy's floor should too
         return List.of("sh", "-c", "cp -a \"$1\" \"$2\" && sync -f \"$2\"", "cp-sync", src.toString(), dest.toString());
       }
+      case REWIND_SERIAL -> {
+        // as users run it: the launcher mount-scripts/install puts in place, with its JVM options
+        cmd.addAll(List.of("env", "REWIND_JAVA=" + javaHome.resolve("bin/java"),
+            "REWIND_JAVA_OPTS=" + String.join(" ", extraJvmOptions), launcher(jar).toString()));
+        cmd.addAll(List.of("--current-time", Long.toString(now), "backup"));
+      }
       default -> {
         cmd.add(javaHome.resolve("bin/java").toString());
-        if (tool == Tool.REWIND_SERIAL) {
-          cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx512m"));
-        }
         cmd.addAll(extraJvmOptions);
         cmd.addAll(List.of("-jar", jar.toString(), "--current-time", Long.toString(now), "backup"));
       }
@@ -287,6 +291,25 @@ class BackupBench {
     cmd.add(src.toString());
     cmd.add(dest.toString());
     return cmd;
+  }
+
+  private static Path installedLauncher;
+
+  /** The launcher of {@code mount-scripts/install --root} into the bench directory, installed once per run. */
+  private static synchronized Path launcher(Path jar) {
+    if (installedLauncher == null) {
+      Path root = Path.of(System.getProperty("bench.dir", "/var/tmp/rewind-backup-bench")).resolve("installed");
+      try {
+        BenchTree.removeTree(root);
+        Files.createDirectories(root);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Proc.run(List.of("bash", Path.of("mount-scripts/install").toAbsolutePath().toString(), "--root", root.toString(),
+          "--jar", jar.toString()), null, Map.of(), Duration.ofMinutes(5)).expect(0);
+      installedLauncher = root.resolve("usr/local/bin/rewind");
+    }
+    return installedLauncher;
   }
 
   static long duBytes(Path p) {
@@ -362,8 +385,9 @@ class BackupBench {
     b.append("\nCommands (NOW = 2024-06-01/02/03 00:00 UTC in epoch seconds for the three steps; REPO a new directory"
         + " on its own file system):\n\n");
     b.append("    rdiff-backup --current-time NOW backup SRC REPO\n");
-    b.append("    ").append(javaHome.resolve("bin/java")).append(" -XX:+UseSerialGC -Xmx512m -jar ").append(jar)
-        .append(" --current-time NOW backup SRC REPO\n");
+    b.append("    mount-scripts/install --root DIR --jar ").append(jar)
+        .append("; REWIND_JAVA=").append(javaHome.resolve("bin/java"))
+        .append(" DIR/usr/local/bin/rewind --current-time NOW backup SRC REPO\n");
     b.append("    ").append(javaHome.resolve("bin/java")).append(" -jar ").append(jar).append(" --current-time NOW backup SRC REPO\n");
     b.append("    cp -a SRC COPY\n");
     b.append("    sh -c 'cp -a SRC COPY && sync -f COPY'    # the copy made durable, as both backup tools make theirs\n");
