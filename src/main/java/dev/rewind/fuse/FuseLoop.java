@@ -93,7 +93,7 @@ final class FuseLoop {
   private final Object ended = new Object();
   private volatile boolean done;
 
-  private FuseLoop(LibFuse lib, Pointer fuse, int maxThreads, ReaddirPlus.Listings listings) {
+  private FuseLoop(LibFuse lib, Pointer fuse, int maxThreads, ReaddirPlus.Listings listings, long keepStableSeconds) {
     this.lib = lib;
     this.fuse = fuse;
     this.maxThreads = maxThreads;
@@ -106,7 +106,7 @@ final class FuseLoop {
       ref.putPointer(0, channel);
       return new Pointer[] {ref, Memory.allocateDirect(runtime, bufferSize, false)};
     });
-    this.plus = listings == null ? null : new ReaddirPlus(lib, session, channel, listings);
+    this.plus = listings == null ? null : new ReaddirPlus(lib, session, channel, listings, keepStableSeconds);
     int chan = lib.fuse_chan_fd(channel);
     this.fd = chan >= 0 && Posix.setNonBlocking(chan) ? chan : -1;
   }
@@ -135,11 +135,13 @@ final class FuseLoop {
    * Mounts with {@code args} (as for {@code fuse_main}: program name, {@code -f}, mount point,
    * options) and serves the operations of {@code fs} until unmounted, with at most {@code
    * maxThreads} requests in progress at once; with {@code readdirPlus}, listings carry each
-   * entry's attributes ({@link ReaddirPlus}).
+   * entry's attributes ({@link ReaddirPlus}), those of sessions that cannot change valid for
+   * {@code keepStableSeconds} (0: libfuse's timeouts).
    *
    * @throws IOException when libfuse cannot mount (it prints the reason on stderr)
    */
-  static void run(RewindFs fs, String[] args, int maxThreads, boolean readdirPlus) throws IOException {
+  static void run(RewindFs fs, String[] args, int maxThreads, boolean readdirPlus, long keepStableSeconds)
+      throws IOException {
     LibFuse lib = load();
     PointerByReference mountpoint = new PointerByReference();
     IntByReference multithreaded = new IntByReference();
@@ -150,7 +152,7 @@ final class FuseLoop {
     }
     FuseLoop loop;
     try {
-      loop = new FuseLoop(lib, fuse, Math.max(1, maxThreads), readdirPlus ? fs : null);
+      loop = new FuseLoop(lib, fuse, Math.max(1, maxThreads), readdirPlus ? fs : null, keepStableSeconds);
     } catch (RuntimeException | LinkageError e) {
       lib.fuse_teardown(fuse, mountpoint.getValue());
       throw new IOException("cannot serve the mount: " + e, e);

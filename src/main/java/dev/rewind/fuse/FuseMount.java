@@ -103,7 +103,7 @@ public final class FuseMount implements AutoCloseable {
     // jnr-ffi hands Strings to C in the default charset: Latin-1 chars stand for the raw bytes
     String[] args = {"rewind", "-f", latin1(Posix.bytes(mountpoint)), "-o", options.fuseOptionString(latin1(root))};
     try {
-      FuseLoop.run(fs, args, Math.max(4, options.threads() * 4), options.readdirPlus());
+      FuseLoop.run(fs, args, Math.max(4, options.threads() * 4), options.readdirPlus(), options.keepStableSeconds());
     } catch (IOException e) {
       throw new IOException("cannot mount on '" + mountpoint + "': " + e.getMessage(), e);
     } finally {

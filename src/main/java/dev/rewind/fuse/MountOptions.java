@@ -51,6 +51,19 @@ public record MountOptions(
     List<String> fuseOptions,
     List<String> notes) {
 
+  /** How long listed entries of a session named by its timestamp stay valid in the kernel, when the timeouts are the defaults. */
+  static final long KEEP_STABLE_SECONDS = 3600;
+
+  /**
+   * How long the kernel may keep entries listed from a session that cannot change ({@link
+   * ReaddirPlus}): an hour, or 0 (the timeouts as they are) when {@code entry_timeout} or {@code
+   * attr_timeout} was given.
+   */
+  public long keepStableSeconds() {
+    boolean set = fuseOptions.stream().anyMatch(o -> o.startsWith("entry_timeout=") || o.startsWith("attr_timeout="));
+    return set ? 0 : KEEP_STABLE_SECONDS;
+  }
+
   /** Heap beyond the two memory budgets: metadata streams, side files, libfuse and JVM bookkeeping. */
   public static final long HEAP_HEADROOM = 256L << 20;
 

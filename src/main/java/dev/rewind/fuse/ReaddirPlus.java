@@ -30,6 +30,12 @@ import jnr.ffi.annotations.Delegate;
  * same way: the kernel then keeps their listings in its page cache, and a second scan lists them
  * without asking the mount at all.
  *
+ * <p>Entries listed from such a directory are also given a longer validity (an hour, unless the
+ * mount's own timeouts are set or longer): a listing the kernel keeps is never asked for again, so
+ * entries that expired after libfuse's minute would each cost a LOOKUP round trip in the next
+ * scan. What they describe cannot change; a session that retention removes disappears with its
+ * name, which keeps the mount's timeouts.
+ *
  * <p>A listing that was answered with attributes a moment ago is answered without them (node 0)
  * for half the time the kernel may keep those attributes: the kernel still has them, and a
  * second {@code find} should not pay for a lookup of every entry again. If the kernel has
@@ -97,6 +103,8 @@ final class ReaddirPlus {
   /** Held so that the closure behind {@link #capture} stays alive. */
   private final Send keep;
   private final Pointer capture;
+  /** How long the kernel may keep entries of listings that cannot change; 0 leaves libfuse's timeouts. */
+  private final long keepStableSeconds;
   private final ThreadLocal<Scratch> scratch;
   private volatile boolean enabled;
   /** Chunks of listings answered with attributes: (directory node, offset) to until when the kernel has them. */
@@ -124,8 +132,9 @@ final class ReaddirPlus {
     }
   }
 
-  ReaddirPlus(FuseLoop.LibFuse lib, Pointer session, Pointer channel, Listings listings) {
+  ReaddirPlus(FuseLoop.LibFuse lib, Pointer session, Pointer channel, Listings listings, long keepStableSeconds) {
     this.lib = lib;
+    this.keepStableSeconds = keepStableSeconds;
     this.session = session;
     this.channel = channel;
     this.listings = listings;
@@ -213,20 +222,21 @@ final class ReaddirPlus {
     long now = System.nanoTime();
     Long until = answered.getIfPresent(chunk);
     boolean lookUp = (until == null || until - now < 0) && listings.withAttributes(path[0]);
+    boolean stable = lookUp && keepStableSeconds > 0 && listings.listingIsStable(path[0]);
     s.validNanos = 0;
     int[] at = {OUT_HEADER};
     int limit = OUT_HEADER + size;
     long[] index = {offset};
-    if (index[0] == 0 && put(s, at, limit, new byte[] {'.'}, dirIno, DT_DIR << 12, 1, 0, in, false)) {
+    if (index[0] == 0 && put(s, at, limit, new byte[] {'.'}, dirIno, DT_DIR << 12, 1, 0, in, false, false)) {
       index[0] = 1;
     }
-    if (index[0] == 1 && put(s, at, limit, new byte[] {'.', '.'}, UNKNOWN_INO, DT_DIR << 12, 2, 0, in, false)) {
+    if (index[0] == 1 && put(s, at, limit, new byte[] {'.', '.'}, UNKNOWN_INO, DT_DIR << 12, 2, 0, in, false, false)) {
       index[0] = 2;
     }
     int rc = 0;
-    if (index[0] >= 2 && index[0] - 2 < Integer.MAX_VALUE) {
-      rc = listings.list(path[0], (int) (index[0] - 2), (name, ino, mode) -> {
-        if (!put(s, at, limit, name, ino, mode, index[0] + 1, dir, in, lookUp)) {
+    if (index[0] >= 2) {
+      rc = listings.list(path[0], (int) Math.min(index[0] - 2, Integer.MAX_VALUE), (name, ino, mode) -> {
+        if (!put(s, at, limit, name, ino, mode, index[0] + 1, dir, in, lookUp, stable)) {
           return false;
         }
         index[0]++;
@@ -249,10 +259,12 @@ final class ReaddirPlus {
   /**
    * Appends one {@code fuse_direntplus}; false when it does not fit. With {@code lookUp}, the
    * entry carries what libfuse answers to a LOOKUP of the name in {@code parent}; otherwise (or
-   * when that fails) node 0, which the kernel takes as a plain directory entry.
+   * when that fails) node 0, which the kernel takes as a plain directory entry. With {@code
+   * stable}, the kernel may keep the entry and its attributes for {@link #keepStableSeconds} (or
+   * libfuse's timeouts, if longer).
    */
   private boolean put(Scratch s, int[] at, int limit, byte[] name, long ino, int mode, long next, long parent,
-      Pointer in, boolean lookUp) {
+      Pointer in, boolean lookUp, boolean stable) {
     int record = (DIRENTPLUS_NAME + name.length + 7) & ~7;
     if (at[0] + record > limit) {
       return false;
@@ -262,6 +274,12 @@ final class ReaddirPlus {
     out.setMemory(p, record, (byte) 0);
     if (lookUp && lookup(s, in, parent, name)) {
       s.captured.transferTo(OUT_HEADER, out, p, ENTRY_OUT);
+      if (stable && out.getLong(p + 16) < keepStableSeconds && out.getLong(p + 24) < keepStableSeconds) {
+        out.putLong(p + 16, keepStableSeconds); // entry_valid
+        out.putLong(p + 24, keepStableSeconds); // attr_valid
+        out.putInt(p + 32, 0);
+        out.putInt(p + 36, 0);
+      }
     }
     out.putLong(p + ENTRY_OUT, ino);
     out.putLong(p + ENTRY_OUT + 8, next);

@@ -45,6 +45,11 @@ class MountOptionsTest {
     assertEquals(3, o.threads());
     assertTrue(o.warmUp());
     assertFalse(MountOptions.parse(List.of("no_warm_up")).warmUp());
+    assertTrue(o.readdirPlus());
+    assertFalse(MountOptions.parse(List.of("no_readdirplus")).readdirPlus());
+    assertEquals(0, o.keepStableSeconds(), "an entry_timeout of the user's own is kept for every entry");
+    assertEquals(MountOptions.KEEP_STABLE_SECONDS, MountOptions.parse(List.of()).keepStableSeconds());
+    assertEquals(0, MountOptions.parse(List.of("attr_timeout=1")).keepStableSeconds());
     assertEquals(Path.of("/l"), o.log());
     assertEquals("ro,default_permissions,use_ino,subtype=rewind,fsname=r,attr_timeout=60,allow_other,entry_timeout=5,"
         + "nosuid,nodev", o.fuseOptionString("r"));
