@@ -17,7 +17,7 @@ import jnr.ffi.types.size_t;
 /**
  * Runs libfuse 2's event loop on JVM threads: {@code fuse_setup} mounts, Java threads read
  * requests ({@code fuse_chan_recv}) and hand them to libfuse ({@code fuse_session_process}),
- * except INIT and READDIRPLUS, which go through {@link ReaddirPlus}; {@code fuse_teardown}
+ * except INIT, OPENDIR and READDIRPLUS, which go through {@link ReaddirPlus}; {@code fuse_teardown}
  * unmounts and cleans up once the end has been seen.
  *
  * <p>Why not {@code fuse_main}: its worker threads are native, and jffi attaches a native thread
@@ -80,7 +80,7 @@ final class FuseLoop {
   private final long bufferSize;
   /** Request buffers, one per thread (libfuse has finished with a request when process returns). */
   private final ThreadLocal<Pointer[]> buffers;
-  /** INIT and READDIRPLUS, or null to leave INIT to libfuse (and the kernel to plain READDIR). */
+  /** INIT, OPENDIR and READDIRPLUS, or null to leave them to libfuse (and the kernel to plain READDIR). */
   private final ReaddirPlus plus;
   /** /dev/fuse, made non-blocking, or -1 when that failed and reads block as libfuse's do. */
   private final int fd;
@@ -106,7 +106,7 @@ final class FuseLoop {
       ref.putPointer(0, channel);
       return new Pointer[] {ref, Memory.allocateDirect(runtime, bufferSize, false)};
     });
-    this.plus = listings == null ? null : new ReaddirPlus(lib, session, channel, listings, keepStableSeconds);
+    this.plus = listings == null ? null : new ReaddirPlus(lib, session, channel, bufferSize, listings, keepStableSeconds);
     int chan = lib.fuse_chan_fd(channel);
     this.fd = chan >= 0 && Posix.setNonBlocking(chan) ? chan : -1;
   }

@@ -132,7 +132,12 @@ final class ReaddirPlus {
     }
   }
 
-  ReaddirPlus(FuseLoop.LibFuse lib, Pointer session, Pointer channel, Listings listings, long keepStableSeconds) {
+  /**
+   * @param bufferSize the kernel channel's buffer size, which the capturing channel claims too:
+   *     libfuse's INIT derives limits (max_write) from the channel it answers on
+   */
+  ReaddirPlus(FuseLoop.LibFuse lib, Pointer session, Pointer channel, long bufferSize, Listings listings,
+      long keepStableSeconds) {
     this.lib = lib;
     this.keepStableSeconds = keepStableSeconds;
     this.session = session;
@@ -143,7 +148,7 @@ final class ReaddirPlus {
     this.keep = this::keepReply;
     Pointer ops = Memory.allocateDirect(runtime, 3 * 8L, true); // receive, send, destroy
     ops.putPointer(8, runtime.getClosureManager().getClosurePointer(Send.class, keep));
-    this.capture = lib.fuse_chan_new(ops, -1, SCRATCH, null);
+    this.capture = lib.fuse_chan_new(ops, -1, bufferSize, null);
     if (capture == null) {
       throw new IllegalStateException("libfuse could not make a channel");
     }
