@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rewind.cli.Main;
-import dev.rewind.posix.Posix;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.RdiffBackup;
 import dev.rewind.testing.RewindJar;
@@ -101,31 +100,11 @@ class MountBehaviourIT {
   }
 
   private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    RewindMount.await(what, WAIT, condition);
   }
 
   private static List<String> list(Path dir) {
-    try {
-      List<String> out = new ArrayList<>();
-      for (byte[] n : Posix.list(Posix.bytes(dir))) {
-        out.add(new String(n, StandardCharsets.ISO_8859_1));
-      }
-      out.sort(null);
-      return out;
-    } catch (IOException e) {
-      return List.of("(" + e.getMessage() + ")");
-    }
+    return RewindMount.names(dir);
   }
 
   @Test

@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -78,7 +77,7 @@ class MountListingsIT {
     Path plus = mount("mnt-plus", "no_warm_up");
     Path lookups = mount("mnt-lookups", "no_warm_up,no_readdirplus");
     for (String host : List.of("repo", "wide")) {
-      for (String session : names(lookups.resolve(host))) {
+      for (String session : RewindMount.names(lookups.resolve(host))) {
         Map<String, String> viaLookups = walk(lookups.resolve(host).resolve(session));
         Map<String, String> viaListings = walk(plus.resolve(host).resolve(session));
         assertTrue(viaLookups.size() > 10, host + "/" + session + ": " + viaLookups.keySet());
@@ -107,14 +106,15 @@ class MountListingsIT {
     Path host = RewindMount.foreground(own, mnt, "tz=UTC,no_warm_up").path().resolve("web");
     String day = Instant.ofEpochSecond(T1).toString().substring(0, 10);
     String first = Instant.ofEpochSecond(T1).toString();
-    assertEquals(List.of("a"), names(host.resolve(day).resolve("d")));
-    assertEquals(List.of("a"), names(host.resolve(first).resolve("d")));
+    assertEquals(List.of("a"), RewindMount.names(host.resolve(day).resolve("d")));
+    assertEquals(List.of("a"), RewindMount.names(host.resolve(first).resolve("d")));
 
     t.clock(T1 + 60).file("d/b", "b\n");
     rdiff.backup(work.resolve("src-days"), own.resolve("web"), T1 + 120).expect(0); // the same day
-    await("the day's name lists its later session", () -> names(host.resolve(day).resolve("d")).contains("b"));
-    assertEquals(List.of("a", "b"), names(host.resolve(day).resolve("d")));
-    assertEquals(List.of("a"), names(host.resolve(first).resolve("d")));
+    RewindMount.await("the day's name lists its later session", Duration.ofSeconds(20),
+        () -> RewindMount.names(host.resolve(day).resolve("d")).contains("b"));
+    assertEquals(List.of("a", "b"), RewindMount.names(host.resolve(day).resolve("d")));
+    assertEquals(List.of("a"), RewindMount.names(host.resolve(first).resolve("d")));
   }
 
   /** "path: expected | actual" for each path whose line differs, at most 10. */
@@ -168,34 +168,6 @@ class MountListingsIT {
           st.uid(), st.gid(), st.size(), st.mtimeSeconds(), st.nlink(), st.inode(), st.rdevMajor(), st.rdevMinor()));
       if ((st.mode() & Stat.S_IFMT) == Stat.S_IFDIR) {
         walk(path, childRel, out);
-      }
-    }
-  }
-
-  private static List<String> names(Path dir) {
-    try {
-      List<String> out = new ArrayList<>();
-      for (byte[] n : Posix.list(Posix.bytes(dir))) {
-        out.add(new String(n, StandardCharsets.ISO_8859_1));
-      }
-      out.sort(null);
-      return out;
-    } catch (IOException e) {
-      return List.of("(" + e.getMessage() + ")");
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
       }
     }
   }

@@ -264,6 +264,39 @@ public final class RewindMount implements AutoCloseable {
    * any {@code fuse.rewind} mount left below the temporary directory; fails the class if one was
    * left (after removing it).
    */
+  /**
+   * The names in {@code dir} (Latin-1 for the raw bytes), sorted; a failure reads as one
+   * "(message)" entry, so that a test can wait for a listing to change.
+   */
+  public static List<String> names(Path dir) {
+    try {
+      List<String> out = new ArrayList<>();
+      for (byte[] n : Posix.list(Posix.bytes(dir))) {
+        out.add(new String(n, StandardCharsets.ISO_8859_1));
+      }
+      out.sort(null);
+      return out;
+    } catch (IOException e) {
+      return List.of("(" + e.getMessage() + ")");
+    }
+  }
+
+  /** Waits (polling every 200 ms) until {@code condition} holds; fails naming {@code what} after {@code timeout}. */
+  public static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("not within " + timeout + ": " + what);
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(e);
+      }
+    }
+  }
+
   public static final class Cleanup implements AfterEachCallback, AfterAllCallback {
     @Override
     public void afterEach(ExtensionContext context) {
