@@ -106,7 +106,8 @@ final class FuseLoop {
       ref.putPointer(0, channel);
       return new Pointer[] {ref, Memory.allocateDirect(runtime, bufferSize, false)};
     });
-    this.plus = listings == null ? null : new ReaddirPlus(lib, session, channel, bufferSize, listings, keepStableSeconds);
+    this.plus = listings == null ? null
+        : new ReaddirPlus(lib, session, channel, bufferSize, listings, keepStableSeconds);
     int chan = lib.fuse_chan_fd(channel);
     this.fd = chan >= 0 && Posix.setNonBlocking(chan) ? chan : -1;
   }

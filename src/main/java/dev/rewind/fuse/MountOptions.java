@@ -51,7 +51,7 @@ public record MountOptions(
     List<String> fuseOptions,
     List<String> notes) {
 
-  /** How long listed entries of a session named by its timestamp stay valid in the kernel, when the timeouts are the defaults. */
+  /** How long entries listed from a timestamp-named session stay valid in the kernel (default timeouts). */
   static final long KEEP_STABLE_SECONDS = 3600;
 
   /**

@@ -314,7 +314,10 @@ final class ReaddirPlus {
 
   private static long validity(Pointer entry, int secondsAt, int nanosAt) {
     long seconds = entry.getLong(secondsAt);
-    return seconds > Long.MAX_VALUE / 2_000_000_000L ? Long.MAX_VALUE / 2 : seconds * 1_000_000_000L + entry.getInt(nanosAt);
+    if (seconds > Long.MAX_VALUE / 2_000_000_000L) {
+      return Long.MAX_VALUE / 2;
+    }
+    return seconds * 1_000_000_000L + entry.getInt(nanosAt);
   }
 
   /** A made-up GETATTR of node {@code dir}: its inode number (or -errno), its path into {@code path}. */

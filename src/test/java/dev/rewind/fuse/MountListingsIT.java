@@ -92,7 +92,7 @@ class MountListingsIT {
     Path lookups = mount("mnt-dentries-lookups", "no_warm_up,no_readdirplus");
     long withAttributes = dentriesMadeByListing(plus.resolve("wide/latest/d"));
     long without = dentriesMadeByListing(lookups.resolve("wide/latest/d"));
-    assertTrue(withAttributes >= WIDE, "a listing with attributes makes the kernel cache each entry: " + withAttributes);
+    assertTrue(withAttributes >= WIDE, "a listing with attributes has the kernel cache each entry: " + withAttributes);
     assertTrue(without < WIDE / 4, "a plain listing caches no entry: " + without);
   }
 
