@@ -247,16 +247,23 @@ final class FuseLoop {
   private void process(Pointer request, int length) {
     if (plus != null) {
       int opcode = request.getInt(4);
-      if (opcode == ReaddirPlus.FUSE_INIT) {
-        plus.init(request, length);
-        return;
-      }
-      if (opcode == ReaddirPlus.FUSE_READDIRPLUS && plus.enabled()) {
-        plus.readdirPlus(request);
-        return;
-      }
-      if (opcode == ReaddirPlus.FUSE_OPENDIR) {
-        plus.opendir(request, length);
+      try {
+        if (opcode == ReaddirPlus.FUSE_INIT) {
+          plus.init(request, length);
+          return;
+        }
+        if (opcode == ReaddirPlus.FUSE_READDIRPLUS && plus.enabled()) {
+          plus.readdirPlus(request);
+          return;
+        }
+        if (opcode == ReaddirPlus.FUSE_OPENDIR) {
+          plus.opendir(request, length);
+          return;
+        }
+      } catch (RuntimeException e) {
+        // a bug in Java code that libfuse's callbacks would have contained: answer EIO rather
+        // than lose this reader thread and leave the caller waiting for an answer forever
+        plus.fail(request);
         return;
       }
     }

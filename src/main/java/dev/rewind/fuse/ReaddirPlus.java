@@ -355,6 +355,11 @@ final class ReaddirPlus {
     r.putInt(36, 0);
   }
 
+  /** Answers {@code in} with EIO (for a request whose handling failed unexpectedly). */
+  void fail(Pointer in) {
+    error(scratch.get(), in.getLong(8), -5 /* EIO */);
+  }
+
   private void error(Scratch s, long unique, int negativeErrno) {
     s.reply.putInt(0, OUT_HEADER);
     s.reply.putInt(4, negativeErrno);
