@@ -212,33 +212,31 @@ final class HistoryTree {
     }
   }
 
-  /** Whether {@code path} lies in a session (its root or below), where entries are indexed. */
-  boolean insideSession(byte[] path) {
-    try {
-      MountPath.Level level = MountPath.parse(path).level();
-      return level == MountPath.Level.SESSION || level == MountPath.Level.ENTRY;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+  /** What a directory's listing is, for a listing that may carry its entries' attributes. */
+  enum Listing {
+    /** The mount's root or a host: names only (looking a session up would index it). */
+    NAMES,
+    /** Inside a session named by its day: entries are indexed, the day may move to a later session. */
+    ENTRIES,
+    /** Inside a session named by its timestamp: the listing never changes while the session exists. */
+    STABLE_ENTRIES
   }
 
-  /**
-   * Whether {@code path} is a directory whose listing never changes while it exists: one inside a
-   * session named by its timestamp (a day's name can move to a later session of that day).
-   */
-  boolean listingIsStable(byte[] path) {
+  /** What the listing of {@code path} is (NAMES for a path that is no directory of a session). */
+  Listing listing(byte[] path) {
+    MountPath p;
     try {
-      MountPath p = MountPath.parse(path);
-      if (p.level() != MountPath.Level.SESSION && p.level() != MountPath.Level.ENTRY) {
-        return false;
-      }
-      Host h = hosts.get(p.host());
-      Host.State s = h == null ? null : h.state();
-      SessionNames.Named named = s == null ? null : s.names().resolve(p.session());
-      return named != null && named.kind() == SessionNames.Kind.TIMESTAMP;
+      p = MountPath.parse(path);
     } catch (IllegalArgumentException e) {
-      return false;
+      return Listing.NAMES;
     }
+    if (p.level() != MountPath.Level.SESSION && p.level() != MountPath.Level.ENTRY) {
+      return Listing.NAMES;
+    }
+    Host h = hosts.get(p.host());
+    Host.State s = h == null ? null : h.state();
+    SessionNames.Named named = s == null ? null : s.names().resolve(p.session());
+    return named != null && named.kind() == SessionNames.Kind.TIMESTAMP ? Listing.STABLE_ENTRIES : Listing.ENTRIES;
   }
 
   private void listSessions(Host h, int from, DirSink sink) {

@@ -2,10 +2,12 @@ package dev.rewind.fuse;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.Delegate;
+import ru.serce.jnrfuse.ErrorCodes;
 
 /**
  * Answers the kernel's {@code READDIRPLUS} requests, which libfuse 2 does not know: a directory
@@ -85,11 +87,8 @@ final class ReaddirPlus {
      */
     int list(String path, int from, Sink sink);
 
-    /** Whether the entries of {@code path} are worth looking up (inside a session). */
-    boolean withAttributes(String path);
-
-    /** Whether the listing of {@code path} stays the same for as long as the directory exists. */
-    boolean listingIsStable(String path);
+    /** Whether {@code path}'s entries are worth looking up, and whether its listing can change. */
+    HistoryTree.Listing listing(String path);
 
     /** Arms (path array) or disarms (null) the capture of the path libfuse passes to getattr or opendir. */
     void capturePath(String[] into);
@@ -99,7 +98,6 @@ final class ReaddirPlus {
   private final Pointer session;
   private final Pointer channel;
   private final Listings listings;
-  private final Runtime runtime;
   /** Held so that the closure behind {@link #capture} stays alive. */
   private final Send keep;
   private final Pointer capture;
@@ -143,7 +141,7 @@ final class ReaddirPlus {
     this.session = session;
     this.channel = channel;
     this.listings = listings;
-    this.runtime = Runtime.getRuntime(lib);
+    Runtime runtime = Runtime.getRuntime(lib);
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(runtime));
     this.keep = this::keepReply;
     Pointer ops = Memory.allocateDirect(runtime, 3 * 8L, true); // receive, send, destroy
@@ -168,7 +166,7 @@ final class ReaddirPlus {
       int len = (int) iov.getLong(i * 16L + 8);
       int n = Math.min(len, SCRATCH - at);
       if (n > 0) {
-        runtime.getMemoryManager().newPointer(base, n).transferTo(0, s.captured, at, n);
+        MemoryIO.getInstance().copyMemory(base, s.captured.address() + at, n);
       }
       at += n;
     }
@@ -202,7 +200,7 @@ final class ReaddirPlus {
       listings.capturePath(null);
     }
     if (s.capturedLength >= OUT_HEADER + 16 && s.captured.getInt(4) == 0 && path[0] != null
-        && listings.listingIsStable(path[0])) {
+        && listings.listing(path[0]) == HistoryTree.Listing.STABLE_ENTRIES) {
       int flagsAt = OUT_HEADER + 8;
       s.captured.putInt(flagsAt, s.captured.getInt(flagsAt) | KEEP_LISTING);
     }
@@ -220,14 +218,15 @@ final class ReaddirPlus {
     String[] path = new String[1];
     long dirIno = getattr(s, in, dir, path);
     if (dirIno < 0 || path[0] == null) {
-      error(s, unique, dirIno < 0 ? (int) dirIno : -5 /* EIO */);
+      error(s, unique, dirIno < 0 ? (int) dirIno : -ErrorCodes.EIO());
       return;
     }
     Chunk chunk = new Chunk(dir, offset);
     long now = System.nanoTime();
     Long until = answered.getIfPresent(chunk);
-    boolean lookUp = (until == null || until - now < 0) && listings.withAttributes(path[0]);
-    boolean stable = lookUp && keepStableSeconds > 0 && listings.listingIsStable(path[0]);
+    HistoryTree.Listing listing = listings.listing(path[0]);
+    boolean lookUp = (until == null || until - now < 0) && listing != HistoryTree.Listing.NAMES;
+    boolean stable = lookUp && keepStableSeconds > 0 && listing == HistoryTree.Listing.STABLE_ENTRIES;
     s.validNanos = 0;
     int[] at = {OUT_HEADER};
     int limit = OUT_HEADER + size;
@@ -333,7 +332,7 @@ final class ReaddirPlus {
       listings.capturePath(null);
     }
     if (s.capturedLength < OUT_HEADER) {
-      return -5; // EIO
+      return -ErrorCodes.EIO();
     }
     int error = s.captured.getInt(4);
     if (error != 0) {
@@ -357,7 +356,7 @@ final class ReaddirPlus {
 
   /** Answers {@code in} with EIO (for a request whose handling failed unexpectedly). */
   void fail(Pointer in) {
-    error(scratch.get(), in.getLong(8), -5 /* EIO */);
+    error(scratch.get(), in.getLong(8), -ErrorCodes.EIO());
   }
 
   private void error(Scratch s, long unique, int negativeErrno) {

@@ -176,13 +176,8 @@ final class RewindFs extends FuseStubFS implements ReaddirPlus.Listings {
   }
 
   @Override
-  public boolean withAttributes(String path) {
-    return tree.insideSession(bytes(path));
-  }
-
-  @Override
-  public boolean listingIsStable(String path) {
-    return tree.listingIsStable(bytes(path));
+  public HistoryTree.Listing listing(String path) {
+    return tree.listing(bytes(path));
   }
 
   /** Nothing to open; says the path to {@link ReaddirPlus#opendir} when it asks. */

@@ -7,7 +7,6 @@ import dev.rewind.bench.Timed.Measurement;
 import dev.rewind.testing.Proc;
 import dev.rewind.testing.Tools;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,6 +124,7 @@ class BackupBench {
     StringBuilder profiles = new StringBuilder();
     Files.createDirectories(work);
     Path timeFile = work.resolve("time.txt");
+    Path launcher = installLauncher(work, jar);
 
     Map<String, String> shapes = new LinkedHashMap<>();
     Map<String, String> changes = new LinkedHashMap<>();
@@ -171,7 +171,7 @@ class BackupBench {
               String failure = null;
               Measurement m;
               try {
-                m = Timed.run(command(t, now, src, dest.get(t), jar, javaHome, extra), timeFile, TIMEOUT);
+                m = Timed.run(command(t, now, src, dest.get(t), jar, launcher, javaHome, extra), timeFile, TIMEOUT);
               } catch (AssertionError e) {
                 failure = e.getMessage();
                 m = lastMeasurement(timeFile);
@@ -266,8 +266,8 @@ class BackupBench {
     return msg;
   }
 
-  private static List<String> command(Tool tool, long now, Path src, Path dest, Path jar, Path javaHome,
-      List<String> extraJvmOptions) {
+  private static List<String> command(Tool tool, long now, Path src, Path dest, Path jar, Path launcher,
+      Path javaHome, List<String> extraJvmOptions) {
     List<String> cmd = new ArrayList<>();
     switch (tool) {
       case RDIFF_BACKUP -> cmd.addAll(List.of("rdiff-backup", "--current-time", Long.toString(now), "backup"));
@@ -279,7 +279,7 @@ class BackupBench {
       case REWIND_SERIAL -> {
         // as users run it: the launcher mount-scripts/install puts in place, with its JVM options
         cmd.addAll(List.of("env", "REWIND_JAVA=" + javaHome.resolve("bin/java"),
-            "REWIND_JAVA_OPTS=" + String.join(" ", extraJvmOptions), launcher(jar).toString()));
+            "REWIND_JAVA_OPTS=" + String.join(" ", extraJvmOptions), launcher.toString()));
         cmd.addAll(List.of("--current-time", Long.toString(now), "backup"));
       }
       default -> {
@@ -293,23 +293,14 @@ class BackupBench {
     return cmd;
   }
 
-  private static Path installedLauncher;
-
-  /** The launcher of {@code mount-scripts/install --root} into the bench directory, installed once per run. */
-  private static synchronized Path launcher(Path jar) {
-    if (installedLauncher == null) {
-      Path root = Path.of(System.getProperty("bench.dir", "/var/tmp/rewind-backup-bench")).resolve("installed");
-      try {
-        BenchTree.removeTree(root);
-        Files.createDirectories(root);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      Proc.run(List.of("bash", Path.of("mount-scripts/install").toAbsolutePath().toString(), "--root", root.toString(),
-          "--jar", jar.toString()), null, Map.of(), Duration.ofMinutes(5)).expect(0);
-      installedLauncher = root.resolve("usr/local/bin/rewind");
-    }
-    return installedLauncher;
+  /** {@code mount-scripts/install --root} into {@code work}: returns the installed launcher. */
+  private static Path installLauncher(Path work, Path jar) throws IOException {
+    Path root = work.resolve("installed");
+    BenchTree.removeTree(root);
+    Files.createDirectories(root);
+    Proc.run(List.of("bash", Path.of("mount-scripts/install").toAbsolutePath().toString(), "--root", root.toString(),
+        "--jar", jar.toString()), null, Map.of(), Duration.ofMinutes(5)).expect(0);
+    return root.resolve("usr/local/bin/rewind");
   }
 
   static long duBytes(Path p) {
