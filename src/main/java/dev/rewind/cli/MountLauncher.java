@@ -223,6 +223,12 @@ final class MountLauncher {
     cmd.add("-Xmx" + (opts.heapBytes() >> 20) + "m");
     cmd.add("-Xss4m");
     cmd.add("-XX:+ExitOnOutOfMemoryError");
+    String jffiStub = System.getProperty("jffi.boot.library.path");
+    if (jffiStub != null) {
+      // the installed launcher's unpacked stub library: the daemon, too, then loads it from there
+      // instead of unpacking it into /tmp (where noexec would stop it)
+      cmd.add("-Djffi.boot.library.path=" + jffiStub);
+    }
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add(Main.class.getName());

@@ -13,12 +13,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -138,6 +141,44 @@ class InstallerIT {
   }
 
   @Test
+  void startUpAids_comeFromTheJar_areUsedByTheLauncher_andAreMadeAnewWhenTheyNoLongerFit() throws IOException {
+    install().expect(0);
+    Path lib = root.resolve("usr/local/lib/rewind");
+    Path stub = lib.resolve("native/libjffi-1.2.so");
+    assertEquals("644", mode(lib.resolve("rewind.jsa")));
+    assertEquals("644", mode(stub));
+    try (ZipFile jar = new ZipFile(lib.resolve("rewind.jar").toFile())) {
+      ZipEntry entry = jar.getEntry("jni/x86_64-Linux/libjffi-1.2.so");
+      assertTrue(entry != null, "no x86_64 stub in the jar: is this another platform?");
+      assertArrayEquals(jar.getInputStream(entry).readAllBytes(), Files.readAllBytes(stub), "not the jar's stub");
+    }
+
+    // a backup through the launcher: Rewind's classes come from the archive, the stub from native/,
+    // and nothing is unpacked into the temporary directory
+    Path tmpDir = Files.createDirectories(tmp.resolve("java-tmp"));
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a"), "a\n");
+    Proc.Result traced = launcher(Map.of("REWIND_JAVA_OPTS", "-Xlog:class+load=info,library=info -Djava.io.tmpdir="
+        + tmpDir), "backup", src.toString(), tmp.resolve("repo").toString()).expect(0);
+    assertTrue(traced.out().contains(" dev.rewind.backup.BackupSession source: shared objects file (top)"),
+        "Rewind's classes were not mapped from the archive");
+    assertTrue(traced.out().contains("Loaded library " + lib.resolve("native/libjffi-1.2.so")),
+        "jffi's stub was not loaded from native/");
+    try (Stream<Path> left = Files.list(tmpDir)) {
+      assertEquals(List.of(), left.toList(), "something was unpacked into the temporary directory");
+    }
+
+    // a jar put in place by hand: the archive no longer fits, and Rewind runs quietly without it
+    Files.setLastModifiedTime(lib.resolve("rewind.jar"), FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    Proc.Result version = launcher(Map.of(), "--version").expect(0);
+    assertTrue(version.out().matches("rewind \\S.*\n"), version.out());
+    assertEquals("", version.stderr());
+    Proc.Result again = install().expect(0);
+    assertTrue(again.out().contains("install: made the start-up aids " + lib.resolve("rewind.jsa")), again.out());
+    launcher(Map.of("REWIND_JAVA_OPTS", "-Xshare:on"), "--version").expect(0);
+  }
+
+  @Test
   void existingConfigKeyAndFuseSetting_areNeverTouched() throws IOException {
     Path conf = Files.createDirectories(root.resolve("etc/rewind")).resolve("rewind.conf");
     Files.writeString(conf, "parallel = 4\n");
@@ -236,6 +277,15 @@ class InstallerIT {
       }
     }
     return out;
+  }
+
+  /** Runs the installed launcher with java on its PATH. */
+  private Proc.Result launcher(Map<String, String> env, String... args) {
+    Map<String, String> all = new TreeMap<>(env);
+    all.put("PATH", javaBin() + ":/usr/bin:/bin");
+    List<String> cmd = new ArrayList<>(List.of(root.resolve("usr/local/bin/rewind").toString()));
+    cmd.addAll(List.of(args));
+    return Proc.run(cmd, null, all, Duration.ofSeconds(120));
   }
 
   private static Path javaBin() {
