@@ -141,6 +141,24 @@ class InstallerIT {
   }
 
   @Test
+  void launcher_passesTheCompilerDirectivesQuietly_andReportsRunningOutOfMemoryOnStderr() throws IOException {
+    install().expect(0);
+    Proc.Result version = launcher(Map.of(), "--version").expect(0);
+    assertTrue(version.out().matches("rewind \\S.*\n"), "more than the version on stdout: " + version.out());
+    assertEquals("", version.stderr());
+    Proc.Result loud = launcher(Map.of("REWIND_JAVA_OPTS", "-XX:+DisplayVMOutput"), "--version").expect(0);
+    assertTrue(loud.out().startsWith("2 compiler directives added\n"), "the directives are not in effect: " + loud.out());
+
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.write(src.resolve("a"), new byte[1 << 20]);
+    Proc.Result oom = launcher(Map.of("REWIND_JAVA_OPTS", "-Xms2m -Xmx3m"), "backup", src.toString(),
+        tmp.resolve("repo").toString());
+    assertEquals(3, oom.exitCode(), oom.stderr());
+    assertTrue(oom.stderr().contains("rewind: out of memory: the Java heap is full (give a larger limit than the launcher"
+        + " -Xmx1g with REWIND_JAVA_OPTS, e.g. -Xmx4g)\n"), oom.stderr());
+  }
+
+  @Test
   void startUpAids_comeFromTheJar_areUsedByTheLauncher_andAreMadeAnewWhenTheyNoLongerFit() throws IOException {
     install().expect(0);
     Path lib = root.resolve("usr/local/lib/rewind");
@@ -223,6 +241,8 @@ class InstallerIT {
   private void assertInstalled() throws IOException {
     String ids = userIds();
     assertFile("usr/local/lib/rewind/rewind.jar", RewindJar.jar(), "644", "0:0");
+    assertFile("usr/local/lib/rewind/compiler-directives.json", PROJECT.resolve("mount-scripts/compiler-directives.json"),
+        "644", "0:0");
     assertFile("usr/local/sbin/mount.rewind", PROJECT.resolve("mount-scripts/mount.rewind"), "755", "0:0");
     assertEquals(Path.of("/usr/local/sbin/mount.rewind"), Files.readSymbolicLink(root.resolve("sbin/mount.fuse.rewind")));
     assertEquals("755", mode(root.resolve("usr/local/bin/rewind")));
