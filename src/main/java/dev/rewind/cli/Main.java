@@ -64,12 +64,14 @@ public final class Main implements Runnable {
    * Binds libc on another thread while this one parses the command line: jnr-ffi generates the
    * binding class at run time (about a quarter of a second here), picocli builds its model by
    * reflection (about as long), and the two need not wait for each other. Every verb but help
-   * and version uses libc; those exit without waiting for the thread.
+   * and version uses libc; those exit without waiting for the thread. The calls a run needs only
+   * when something changed ({@code LibcExtra}) come second, so that a run waits for fewer.
    */
   private static void bindLibcMeanwhile() {
     Thread t = new Thread(() -> {
       try {
         Posix.bind();
+        Posix.bindExtra();
       } catch (Throwable e) {
         // the verb's own first call into libc meets the same failure and reports it
       }

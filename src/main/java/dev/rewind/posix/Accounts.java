@@ -33,14 +33,14 @@ public final class Accounts {
   /** The local uid of a user name, if the name exists here. */
   public OptionalLong uid(String name) {
     return uids.computeIfAbsent(name, n -> lookup(
-        (entry, buf, size, result) -> Posix.libc().getpwnam_r(cString(n), entry, buf, size, result),
+        (entry, buf, size, result) -> Posix.libcExtra().getpwnam_r(cString(n), entry, buf, size, result),
         entry -> OptionalLong.of(entry.getInt(idOffset()) & 0xffffffffL), OptionalLong.empty()));
   }
 
   /** The local gid of a group name, if the name exists here. */
   public OptionalLong gid(String name) {
     return gids.computeIfAbsent(name, n -> lookup(
-        (entry, buf, size, result) -> Posix.libc().getgrnam_r(cString(n), entry, buf, size, result),
+        (entry, buf, size, result) -> Posix.libcExtra().getgrnam_r(cString(n), entry, buf, size, result),
         entry -> OptionalLong.of(entry.getInt(idOffset()) & 0xffffffffL), OptionalLong.empty()));
   }
 

@@ -38,9 +38,6 @@ public interface Libc {
   int syncfs(int fd);
 
   @SaveError
-  int sync_file_range(int fd, long offset, long nbytes, int flags);
-
-  @SaveError
   Pointer opendir(@In byte[] path);
 
   @SaveError
@@ -57,31 +54,10 @@ public interface Libc {
   int mkdir(@In byte[] path, int mode);
 
   @SaveError
-  int symlink(@In byte[] target, @In byte[] linkPath);
-
-  @SaveError
-  int link(@In byte[] existing, @In byte[] newPath);
-
-  @SaveError
-  int mknod(@In byte[] path, int mode, long dev);
-
-  @SaveError
   int lchown(@In byte[] path, int uid, int gid);
 
   @SaveError
   int chmod(@In byte[] path, int mode);
-
-  @SaveError
-  int fchown(int fd, int uid, int gid);
-
-  @SaveError
-  int fchmod(int fd, int mode);
-
-  @SaveError
-  int futimens(int fd, @In long[] times);
-
-  @SaveError
-  int fsetxattr(int fd, @In byte[] name, @In byte[] value, @size_t long size, int flags);
 
   @SaveError
   int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
@@ -93,9 +69,6 @@ public interface Libc {
   int unlink(@In byte[] path);
 
   @SaveError
-  int rmdir(@In byte[] path);
-
-  @SaveError
   @ssize_t
   long lgetxattr(@In byte[] path, @In byte[] name, @Out byte[] value, @size_t long size);
 
@@ -104,14 +77,9 @@ public interface Libc {
   long llistxattr(@In byte[] path, @Out byte[] list, @size_t long size);
 
   @SaveError
-  int lsetxattr(@In byte[] path, @In byte[] name, @In byte[] value, @size_t long size, int flags);
-
-  @SaveError
   int flock(int fd, int operation);
 
   int fcntl(int fd, int cmd, int arg);
-
-  int poll(Pointer fds, long nfds, int timeout);
 
   @SaveError
   int ftruncate(int fd, @off_t long length);
@@ -123,11 +91,7 @@ public interface Libc {
   /** The reentrant account lookups: they return an error number, and null in *result when not found. */
   int getpwuid_r(int uid, Pointer pwd, Pointer buf, @size_t long buflen, PointerByReference result);
 
-  int getpwnam_r(@In byte[] name, Pointer pwd, Pointer buf, @size_t long buflen, PointerByReference result);
-
   int getgrgid_r(int gid, Pointer grp, Pointer buf, @size_t long buflen, PointerByReference result);
-
-  int getgrnam_r(@In byte[] name, Pointer grp, Pointer buf, @size_t long buflen, PointerByReference result);
 
   String strerror(int errnum);
 

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
@@ -41,6 +42,16 @@ public final class Posix {
    */
   public static void bind() {
     // the work is in the static initializer, which the JVM runs once, whichever thread asks first
+  }
+
+  /** Binds {@link LibcExtra} now, as {@link #bind()} does {@link Libc}. */
+  public static void bindExtra() {
+    Objects.requireNonNull(Extra.LIBC);
+  }
+
+  /** {@link LibcExtra}, bound at its first use (the JVM initializes this class then, once). */
+  private static final class Extra {
+    static final LibcExtra LIBC = LibraryLoader.create(LibcExtra.class).load("c");
   }
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -78,6 +89,11 @@ public final class Posix {
     return LIBC;
   }
 
+  /** For the account lookups of this package (by name). */
+  static LibcExtra libcExtra() {
+    return Extra.LIBC;
+  }
+
   static Runtime runtime() {
     return RUNTIME;
   }
@@ -94,7 +110,7 @@ public final class Posix {
     pollfd.putInt(0, fd);
     pollfd.putShort(4, POLLIN);
     pollfd.putShort(6, (short) 0);
-    LIBC.poll(pollfd, 1, timeoutMs);
+    Extra.LIBC.poll(pollfd, 1, timeoutMs);
   }
 
   private static final int F_GETFL = 3;
@@ -279,25 +295,25 @@ public final class Posix {
 
     /** Only a hint: a file system that cannot do it (EINVAL, ESPIPE) still syncs later. */
     private void startWriteBack() {
-      LIBC.sync_file_range(fd, writeBackFrom, position - writeBackFrom, SYNC_FILE_RANGE_WRITE);
+      Extra.LIBC.sync_file_range(fd, writeBackFrom, position - writeBackFrom, SYNC_FILE_RANGE_WRITE);
       writeBackFrom = position;
     }
 
     public void chown(long uid, long gid) throws IOException {
-      check(LIBC.fchown(fd, (int) uid, (int) gid), "chown", path);
+      check(Extra.LIBC.fchown(fd, (int) uid, (int) gid), "chown", path);
     }
 
     public void chmod(int mode) throws IOException {
-      check(LIBC.fchmod(fd, mode), "chmod", path);
+      check(Extra.LIBC.fchmod(fd, mode), "chmod", path);
     }
 
     /** Sets the modification time (and access time to the same); nothing may be written after. */
     public void setMtime(long seconds, int nanos) throws IOException {
-      check(LIBC.futimens(fd, new long[] {seconds, nanos, seconds, nanos}), "futimens", path);
+      check(Extra.LIBC.futimens(fd, new long[] {seconds, nanos, seconds, nanos}), "futimens", path);
     }
 
     public void setXattr(byte[] name, byte[] value) throws IOException {
-      check(LIBC.fsetxattr(fd, cstr(name), value, value.length, 0), "setxattr", path);
+      check(Extra.LIBC.fsetxattr(fd, cstr(name), value, value.length, 0), "setxattr", path);
     }
 
     @Override
@@ -356,16 +372,16 @@ public final class Posix {
   }
 
   public static void symlink(byte[] target, byte[] linkPath) throws IOException {
-    check(LIBC.symlink(cstr(target), cstr(linkPath)), "symlink", linkPath);
+    check(Extra.LIBC.symlink(cstr(target), cstr(linkPath)), "symlink", linkPath);
   }
 
   public static void link(byte[] existing, byte[] newPath) throws IOException {
-    check(LIBC.link(cstr(existing), cstr(newPath)), "link", newPath);
+    check(Extra.LIBC.link(cstr(existing), cstr(newPath)), "link", newPath);
   }
 
   /** Creates a device node, fifo or socket; {@code mode} includes the type bits. */
   public static void mknod(byte[] path, int mode, long major, long minor) throws IOException {
-    check(LIBC.mknod(cstr(path), mode, Stat.makedev(major, minor)), "mknod", path);
+    check(Extra.LIBC.mknod(cstr(path), mode, Stat.makedev(major, minor)), "mknod", path);
   }
 
   public static void lchown(byte[] path, long uid, long gid) throws IOException {
@@ -391,7 +407,7 @@ public final class Posix {
   }
 
   public static void rmdir(byte[] path) throws IOException {
-    check(LIBC.rmdir(cstr(path)), "rmdir", path);
+    check(Extra.LIBC.rmdir(cstr(path)), "rmdir", path);
   }
 
   /** The names of the extended attributes of an entry (empty where unsupported). */
@@ -434,7 +450,7 @@ public final class Posix {
   }
 
   public static void setXattr(byte[] path, byte[] name, byte[] value) throws IOException {
-    check(LIBC.lsetxattr(cstr(path), cstr(name), value, value.length, 0), "setxattr", path);
+    check(Extra.LIBC.lsetxattr(cstr(path), cstr(name), value, value.length, 0), "setxattr", path);
   }
 
   /** Flushes a file or directory to stable storage. */
