@@ -10,8 +10,9 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The libc calls Rewind needs, declared with {@code byte[]} paths (NUL-terminated by the caller)
- * so that file names never pass through a {@link String} and its charset.
+ * The libc calls every run needs (those a backup with no change never makes are {@link
+ * LibcExtra}'s), declared with {@code byte[]} paths (NUL-terminated by the caller) so that file
+ * names never pass through a {@link String} and its charset.
  */
 public interface Libc {
   @SaveError

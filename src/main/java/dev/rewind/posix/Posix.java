@@ -53,6 +53,7 @@ public final class Posix {
   private static final class Extra {
     static final LibcExtra LIBC = LibraryLoader.create(LibcExtra.class).load("c");
   }
+
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final int STATX_BASIC_STATS = 0x7ff;
