@@ -74,8 +74,7 @@ class InstallerIT {
     assertEquals("install: nothing to change: Rewind is installed in " + root + "\n", second.out());
     assertEquals(before, snapshot(), "the second run changed something");
 
-    Proc.Result help = Proc.run(List.of(root.resolve("usr/local/bin/rewind").toString(), "--help"), null,
-        Map.of("PATH", javaBin() + ":/usr/bin:/bin"), Duration.ofSeconds(60));
+    Proc.Result help = launcher(Map.of(), "--help");
     assertEquals(0, help.exitCode(), help.stderr());
     assertTrue(help.out().startsWith("Usage: rewind"), help.out());
 
