@@ -276,7 +276,7 @@ final class TreeMerge {
     }
     emit(o, carried, n);
     if (o.type() == FileType.DIRECTORY) {
-      descend(o, n, true);
+      descend(o, n, true, true);
     }
     enqueue(() -> progress.entry(carried.path(), 0));
   }
@@ -307,7 +307,7 @@ final class TreeMerge {
     countSource(written);
     emit(null, written, n);
     if (m.type() == FileType.DIRECTORY) {
-      descend(null, n, false);
+      descend(null, n, false, false);
     }
   }
 
@@ -339,7 +339,7 @@ final class TreeMerge {
         FileMeta carried = carry(m, o, null);
         countSource(carried);
         emit(o, carried, n);
-        descend(o, n, true);
+        descend(o, n, true, false);
         return;
       }
       // The diff must list the old directory before its children, which are deleted first.
@@ -395,7 +395,7 @@ final class TreeMerge {
     countSource(written);
     emit(o, written, n);
     if (m.type() == FileType.DIRECTORY) {
-      descend(null, n, false);
+      descend(null, n, false, false);
     }
   }
 
@@ -522,11 +522,21 @@ final class TreeMerge {
     }
   }
 
-  private void descend(FileMeta o, SourceEntry n, boolean oldIsDir) throws IOException {
+  /**
+   * Walks a directory's children, then sets the mirror directory's attributes. {@code unchanged}:
+   * its record is the previous session's.
+   */
+  private void descend(FileMeta o, SourceEntry n, boolean oldIsDir, boolean unchanged) throws IOException {
     Frame frame = new Frame(o);
     frames.push(frame);
     walkChildren(n.path(), oldIsDir, true);
     frames.pop();
+    if (unchanged && increments != null && !frame.incremented) {
+      // Nothing was written in or below it (every write marks the frames first), so the mirror's
+      // copy has the attributes the last session gave it; rdiff-backup leaves it alone too.
+      // Setting them again would change its ctime and give the final sync an inode per directory.
+      return;
+    }
     // Setting the directory's mtime must wait until nothing is written inside it any more.
     CompletableFuture.allOf(frame.writes.toArray(new CompletableFuture<?>[0])).join();
     try {

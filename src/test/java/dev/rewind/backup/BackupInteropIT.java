@@ -148,6 +148,54 @@ class BackupInteropIT {
     assertAll("mirrors as root", checks);
   }
 
+  /**
+   * A session in which a directory and everything below it stayed the same leaves the mirror's
+   * copy of it alone, as rdiff-backup does: not even its ctime moves. A change below it still
+   * gets its attributes set again.
+   */
+  @Test
+  void unchangedDirectories_areLeftAloneInTheMirror_likeRdiffBackupLeavesThem() throws IOException {
+    Path dir = work.resolve("untouched");
+    Path src = Files.createDirectories(dir.resolve("src/a/b"));
+    Files.createDirectories(dir.resolve("src/c"));
+    Files.writeString(src.resolve("f"), "one\n");
+    Files.writeString(dir.resolve("src/c/g"), "two\n");
+    RdiffBackup rdiff = RdiffBackup.withTz(Variant.DEFAULT.tz);
+    long t = SourceSeries.time(1);
+    rewindBackup(Variant.DEFAULT, dir.resolve("src"), dir.resolve("rewind"), t);
+    rdiff.backup(dir.resolve("src"), dir.resolve("rdiff"), t);
+    Map<String, Object> rewindBefore = ctimes(dir.resolve("rewind"));
+    Map<String, Object> rdiffBefore = ctimes(dir.resolve("rdiff"));
+
+    rewindBackup(Variant.DEFAULT, dir.resolve("src"), dir.resolve("rewind"), t + 60);
+    rdiff.backup(dir.resolve("src"), dir.resolve("rdiff"), t + 60);
+    assertEquals(rdiffBefore, ctimes(dir.resolve("rdiff")), "rdiff-backup touched its mirror's directories");
+    assertEquals(rewindBefore, ctimes(dir.resolve("rewind")), "Rewind touched the mirror's unchanged directories");
+
+    Files.writeString(src.resolve("f"), "one, changed\n");
+    rewindBackup(Variant.DEFAULT, dir.resolve("src"), dir.resolve("rewind"), t + 120);
+    Map<String, Object> after = ctimes(dir.resolve("rewind"));
+    assertEquals(rewindBefore.get("c"), after.get("c"), "c has no change below it");
+    assertEquals(Files.getLastModifiedTime(src).toMillis() / 1000,
+        Files.getLastModifiedTime(dir.resolve("rewind/a/b")).toMillis() / 1000,
+        "the mirror's a/b did not get the source's mtime (whole seconds, as recorded) back after the write inside it");
+  }
+
+  /** The ctime of every directory of a mirror but the repository root, by relative path. */
+  private static Map<String, Object> ctimes(Path mirror) throws IOException {
+    Map<String, Object> out = new java.util.TreeMap<>();
+    try (var all = Files.walk(mirror)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        String rel = mirror.relativize(p).toString();
+        if (!rel.isEmpty() && !rel.startsWith("rdiff-backup-data") && Files.isDirectory(p)) {
+          out.put(rel, Files.getAttribute(p, "unix:ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+      }
+    }
+    assertEquals(List.of("a", "a/b", "c"), List.copyOf(out.keySet()), mirror.toString());
+    return out;
+  }
+
   private static void rewindBackup(Variant v, Path src, Path repo, long time) {
     List<String> args = new ArrayList<>(List.of("--current-time", Long.toString(time), "backup"));
     if (v.noCompression) {
