@@ -120,8 +120,8 @@ class InstallerIT {
     Files.writeString(src.resolve("hostname"), "web1\n");
     Map<String, String> env = Map.of("PATH", javaBin() + ":/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C.UTF-8",
         "REWIND_JAR", root.resolve("usr/local/lib/rewind/rewind.jar").toString());
-    Proc.run(List.of(root.resolve("usr/local/bin/rewind").toString(), "backup", src.getParent().toString(),
-        root.resolve("srv/rewind/web1").toString()), null, env, Duration.ofSeconds(120)).expect(0);
+    launcher(Map.of("LC_ALL", "C.UTF-8"), "backup", src.getParent().toString(),
+        root.resolve("srv/rewind/web1").toString()).expect(0);
 
     UnitFile unit = UnitFile.read(root.resolve("etc/systemd/system/backups.mount"));
     assertEquals("fuse.rewind", unit.one("Mount", "Type"), "mount(8) runs /sbin/mount.fuse.rewind");
