@@ -179,6 +179,12 @@ class InstallerIT {
         + tmpDir), "backup", src.toString(), tmp.resolve("repo").toString()).expect(0);
     assertTrue(traced.out().contains(" dev.rewind.backup.BackupSession source: shared objects file (top)"),
         "Rewind's classes were not mapped from the archive");
+    // picocli and ASM (jnr-ffi's code generator) ship Java 5 class files, which the archive
+    // cannot hold; the build rewrites them (src/build/ClassFileUpgrade.java)
+    for (String library : List.of("picocli.CommandLine", "org.objectweb.asm.ClassWriter")) {
+      assertTrue(traced.out().contains(" " + library + " source: shared objects file (top)"),
+          library + " was not mapped from the archive");
+    }
     assertTrue(traced.out().contains("Loaded library " + lib.resolve("native/libjffi-1.2.so")),
         "jffi's stub was not loaded from native/");
     try (Stream<Path> left = Files.list(tmpDir)) {
