@@ -42,6 +42,9 @@ public interface Libc {
   Pointer opendir(@In byte[] path);
 
   @SaveError
+  Pointer fdopendir(int fd);
+
+  @SaveError
   Pointer readdir(Pointer dir);
 
   @SaveError
@@ -53,15 +56,6 @@ public interface Libc {
 
   @SaveError
   int mkdir(@In byte[] path, int mode);
-
-  @SaveError
-  int lchown(@In byte[] path, int uid, int gid);
-
-  @SaveError
-  int chmod(@In byte[] path, int mode);
-
-  @SaveError
-  int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
 
   @SaveError
   int rename(@In byte[] from, @In byte[] to);
@@ -76,6 +70,10 @@ public interface Libc {
   @SaveError
   @ssize_t
   long llistxattr(@In byte[] path, @Out byte[] list, @size_t long size);
+
+  /** {@code syscall(2)} for {@code listxattrat(dirfd, name, at_flags, list, size)}, which glibc does not wrap yet. */
+  @SaveError
+  long syscall(long number, int dirfd, @In byte[] name, int atFlags, @Out byte[] list, @size_t long size);
 
   @SaveError
   int flock(int fd, int operation);

@@ -42,6 +42,15 @@ public interface LibcExtra {
   int rmdir(@In byte[] path);
 
   @SaveError
+  int lchown(@In byte[] path, int uid, int gid);
+
+  @SaveError
+  int chmod(@In byte[] path, int mode);
+
+  @SaveError
+  int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
+
+  @SaveError
   int lsetxattr(@In byte[] path, @In byte[] name, @In byte[] value, @size_t long size, int flags);
 
   int poll(Pointer fds, long nfds, int timeout);

@@ -110,6 +110,51 @@ class PosixTest {
   }
 
   @Test
+  void openDir_entriesByName_agreeWithWholePathCalls() throws Exception {
+    byte[] dir = at("d".getBytes());
+    Posix.mkdir(dir, 0700);
+    byte[] withXattrs = Posix.join(dir, ODD);
+    byte[] plain = Posix.join(dir, "plain");
+    Posix.createNew(withXattrs, 0640).close();
+    Posix.createNew(plain, 0600).close();
+    Posix.setXattr(withXattrs, "user.one".getBytes(), new byte[] {1});
+    Posix.setXattr(withXattrs, "user.a-longer-name".getBytes(), new byte[] {2});
+    Posix.symlink("plain".getBytes(), Posix.join(dir, "link"));
+    try (Posix.Dir d = Posix.openDir(dir)) {
+      List<String> names = d.names().stream().map(n -> new String(n, StandardCharsets.ISO_8859_1)).sorted().toList();
+      assertEquals(List.of("bad\u00ff\u00fe\nx", "link", "plain"), names);
+      for (byte[] name : d.names()) {
+        byte[] whole = Posix.join(dir, name);
+        Stat byName = d.lstat(name);
+        Stat byPath = Posix.lstat(whole);
+        assertEquals(byPath.inode(), byName.inode());
+        assertEquals(byPath.type(), byName.type()); // the link itself, not its target
+        if (byName.type() != FileType.SYMLINK) {
+          assertEquals(strings(Posix.listXattrs(whole)), strings(d.listXattrs(name)));
+        }
+      }
+      assertEquals(List.of("user.a-longer-name", "user.one"), strings(d.listXattrs(ODD)).stream().sorted().toList());
+      assertEquals(List.of(), d.listXattrs("plain".getBytes()));
+      assertThrows(NoSuchFileException.class, () -> d.lstat("gone".getBytes()));
+    }
+  }
+
+  @Test
+  void openDir_symlinkToADirectory_refusesInsteadOfListingTheTarget() throws Exception {
+    byte[] dir = at("real".getBytes());
+    Posix.mkdir(dir, 0700);
+    Posix.createNew(Posix.join(dir, "inside"), 0600).close();
+    byte[] link = at("swapped".getBytes());
+    Posix.symlink("real".getBytes(), link);
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> Posix.openDir(link).close());
+    assertTrue(e.getMessage().contains("swapped"), e.getMessage());
+  }
+
+  private static List<String> strings(List<byte[]> names) {
+    return names.stream().map(n -> new String(n, StandardCharsets.ISO_8859_1)).toList();
+  }
+
+  @Test
   void makedev_matchesGlibcEncoding() {
     assertEquals(0xfe00, Stat.makedev(254, 0));
     assertEquals(0x0103, Stat.makedev(1, 3));

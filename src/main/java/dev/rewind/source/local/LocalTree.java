@@ -44,28 +44,41 @@ public final class LocalTree implements SourceTree {
     byte[] abs = path.under(root);
     Stat st = Posix.lstat(abs);
     List<byte[]> names = xattrNames(abs, st);
-    return new SourceEntry(meta(path, abs, st), xattrs(abs, names), acl(abs, st, names), st.dev());
+    return entry(path, abs, st, names);
   }
 
+  /** Lists through the open directory: its entries are looked at by name, not by whole path. */
   @Override
   public List<SourceEntry> list(RelPath dir) throws IOException {
     byte[] abs = dir.under(root);
-    List<byte[]> names = Posix.list(abs);
-    names.sort(Arrays::compareUnsigned);
-    List<SourceEntry> out = new ArrayList<>(names.size());
-    for (byte[] name : names) {
-      try {
-        out.add(stat(dir.child(name)));
-      } catch (java.nio.file.NoSuchFileException vanished) {
-        // deleted between readdir and lstat: it simply is not part of this session
+    try (Posix.Dir d = Posix.openDir(abs)) {
+      List<byte[]> names = d.names();
+      names.sort(Arrays::compareUnsigned);
+      List<SourceEntry> out = new ArrayList<>(names.size());
+      for (byte[] name : names) {
+        RelPath path = dir.child(name);
+        try {
+          Stat st = d.lstat(name);
+          List<byte[]> xattrNames = xattrNames(d, name, st);
+          out.add(entry(path, path.under(root), st, xattrNames));
+        } catch (java.nio.file.NoSuchFileException vanished) {
+          // deleted between readdir and lstat: it simply is not part of this session
+        }
       }
+      return out;
     }
-    return out;
   }
 
   @Override
   public InputStream open(RelPath path) throws IOException {
     return Posix.openStream(path.under(root));
+  }
+
+  private SourceEntry entry(RelPath path, byte[] abs, Stat st, List<byte[]> xattrNames) throws IOException {
+    if (xattrNames.isEmpty()) { // most entries: no xattrs, hence no ACL either
+      return new SourceEntry(meta(path, abs, st), List.of(), List.of(), st.dev());
+    }
+    return new SourceEntry(meta(path, abs, st), xattrs(abs, xattrNames), acl(abs, st, xattrNames), st.dev());
   }
 
   private FileMeta meta(RelPath path, byte[] abs, Stat st) throws IOException {
@@ -102,6 +115,17 @@ public final class LocalTree implements SourceTree {
     }
     try {
       return Posix.listXattrs(abs);
+    } catch (IOException e) {
+      return List.of(); // unreadable xattrs: recorded as none, like rdiff-backup
+    }
+  }
+
+  private static List<byte[]> xattrNames(Posix.Dir dir, byte[] name, Stat st) {
+    if (st.type() == FileType.SYMLINK) {
+      return List.of();
+    }
+    try {
+      return dir.listXattrs(name);
     } catch (IOException e) {
       return List.of(); // unreadable xattrs: recorded as none, like rdiff-backup
     }
