@@ -79,6 +79,31 @@ class MetadataReaderTest {
   }
 
   @Test
+  void next_unknownKeysOfEveryLengthAndLooseSpacing_areToleratedLikeRdiffBackup() throws IOException {
+    byte[] text = bytes("File a\n  Type  reg \r\n  Siz 1\n  Sizes 2\n  Size 3\n  CarbonFile None\n  Uidx 4\n",
+        "  ModTimes 5\n  ModTime 6\n  AlternateMirrorName 2\n  Gname \n  Permissions 420\n  Uid 7\n  Gid 8\n");
+    try (MetadataReader r = reader(text)) {
+      FileMeta m = r.next().meta();
+      assertEquals(FileType.REGULAR, m.type());
+      assertEquals(3, m.size());
+      assertEquals(6, m.mtime());
+      assertEquals(7, m.uid());
+      assertEquals(8, m.gid());
+      assertEquals(420, m.permissions());
+      assertEquals(Integer.valueOf(2), m.alternateMirrorName());
+    }
+  }
+
+  @Test
+  void next_unknownType_failsNamingIt() {
+    MetadataReader r = reader(bytes("File a\n  Type door\n"));
+    IOException e = assertThrows(IOException.class, r::next);
+    assertTrue(e.getMessage().contains("unknown Type 'door'"), e.getMessage());
+    IOException bad = assertThrows(IOException.class, reader(bytes("File a\n  Type reg\n  Permissions x\n"))::next);
+    assertTrue(bad.getMessage().contains("bad value for Permissions"), bad.getMessage());
+  }
+
+  @Test
   void next_garbage_failsNamingSourceAndLine() {
     MetadataReader r = reader(bytes("File a\n  Type reg\n  Size notanumber\n"));
     IOException e = assertThrows(IOException.class, r::next);
