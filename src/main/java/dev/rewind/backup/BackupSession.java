@@ -180,9 +180,10 @@ public final class BackupSession {
     SessionFiles files = new SessionFiles(repo, time, previous);
     MirrorWriter mirror = new MirrorWriter(repoRoot, repo.quoting(), asRoot);
     try {
-      new TreeMerge(source, sourceRoot, options, old, oldXattrs, oldAcls, mirror, increments, files, stats,
-          progress, errors, new LongNames(repo)).run();
-      files.publish();
+      TreeMerge merge = new TreeMerge(source, sourceRoot, options, old, oldXattrs, oldAcls, mirror, increments, files,
+          stats, progress, errors, new LongNames(repo));
+      merge.run();
+      files.publish(merge.previousRecords());
     } catch (IOException | RuntimeException e) {
       files.abandon();
       throw e;

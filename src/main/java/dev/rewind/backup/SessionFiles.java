@@ -1,6 +1,7 @@
 package dev.rewind.backup;
 
 import dev.rewind.core.FileMeta;
+import dev.rewind.core.RepositoryException;
 import dev.rewind.core.SessionTime;
 import dev.rewind.posix.Posix;
 import dev.rewind.repo.IncrementName;
@@ -10,13 +11,16 @@ import dev.rewind.repo.RepoFile;
 import dev.rewind.repo.Repository;
 import dev.rewind.repo.SideFileWriter;
 import dev.rewind.repo.Xattr;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -30,6 +34,7 @@ import java.util.zip.GZIPOutputStream;
 final class SessionFiles {
   /** rdiff-backup keeps a full snapshot when the 8 metadata files before it are diffs. */
   private static final int MAX_DIFF_RUN = 8;
+  private static final byte[] FILE = "File ".getBytes(StandardCharsets.US_ASCII);
 
   private final Repository repo;
   private final SessionTime time;
@@ -38,6 +43,16 @@ final class SessionFiles {
   private final Stream diff;
   private final Stream xattrs;
   private final Stream acls;
+  /**
+   * The previous session's compressed snapshot while every record so far is the same as its
+   * record at the same position (then none is written yet: {@link #sameRecords} counts them);
+   * null from the first difference on, or when there is no such snapshot. A session in which
+   * nothing changed thus copies the previous snapshot's file instead of formatting and
+   * compressing megabytes of identical text; at the first difference the records before it are
+   * copied from the previous snapshot's text, and the session goes on as usual.
+   */
+  private RepoFile sameAsSnapshot;
+  private long sameRecords;
 
   SessionFiles(Repository repo, SessionTime time, SessionTime previous) throws IOException {
     this.repo = repo;
@@ -47,11 +62,24 @@ final class SessionFiles {
     this.diff = previous == null ? null : new Stream("mirror_metadata", previous, IncrementType.DIFF);
     this.xattrs = new Stream("extended_attributes", time, IncrementType.SNAPSHOT);
     this.acls = new Stream("access_control_lists", time, IncrementType.SNAPSHOT);
+    RepoFile previousMetadata = previous == null ? null : repo.sessionFile("mirror_metadata", previous);
+    if (previousMetadata != null && previousMetadata.name().type() == IncrementType.SNAPSHOT
+        && previousMetadata.name().compressed()) {
+      this.sameAsSnapshot = previousMetadata;
+    }
   }
 
-  /** Records an entry of the new session (called in index order). */
-  void entry(FileMeta meta, List<Xattr> entryXattrs, List<String> acl) throws IOException {
-    snapshot.out().write(MetadataWriter.record(meta));
+  /**
+   * Records an entry of the new session (called in index order). {@code asBefore}: the previous
+   * session has this very record here (the same fields, and every earlier record matched one).
+   */
+  void entry(FileMeta meta, List<Xattr> entryXattrs, List<String> acl, boolean asBefore) throws IOException {
+    if (sameAsSnapshot != null && asBefore) {
+      sameRecords++;
+    } else {
+      differs();
+      snapshot.out().write(MetadataWriter.record(meta));
+    }
     if (!entryXattrs.isEmpty()) {
       SideFileWriter.writeXattrs(xattrs.out(), meta.path(), entryXattrs);
     }
@@ -62,12 +90,39 @@ final class SessionFiles {
 
   /** Records the previous session's version of a path that differs (in index order). */
   void previousVersion(byte[] recordText) throws IOException {
+    differs();
     diff.out().write(recordText);
   }
 
-  /** Closes the streams and renames every file into place; the marker is the caller's job. */
-  void publish() throws IOException {
-    snapshot.publish(true);
+  /** The new snapshot is no longer the previous one: writes the records that were the same. */
+  private void differs() throws IOException {
+    if (sameAsSnapshot == null) {
+      return;
+    }
+    RepoFile previousSnapshot = sameAsSnapshot;
+    sameAsSnapshot = null;
+    if (sameRecords > 0) {
+      try (InputStream in = Repository.open(previousSnapshot)) {
+        copyRecords(in, sameRecords, snapshot.out(), previousSnapshot);
+      }
+    }
+  }
+
+  /**
+   * Closes the streams and renames every file into place; the marker is the caller's job.
+   *
+   * @param previousRecords how many records the previous session's metadata had (the walk read
+   *     them all): a snapshot whose records were all the same is copied only if that is all of them
+   */
+  void publish(long previousRecords) throws IOException {
+    if (sameAsSnapshot != null && sameRecords != previousRecords) {
+      differs(); // cannot happen when every old record was matched or diffed; never copy then
+    }
+    if (sameAsSnapshot != null) {
+      snapshot.publishCopyOf(sameAsSnapshot);
+    } else {
+      snapshot.publish(true);
+    }
     xattrs.publish(false);
     acls.publish(false);
     if (diff == null) {
@@ -154,6 +209,20 @@ final class SessionFiles {
       CrashPoints.reach("metadata published " + base + " " + type.suffix());
     }
 
+    /** Publishes a copy of {@code source} (a compressed file) instead of what was written. */
+    void publishCopyOf(RepoFile source) throws IOException {
+      discard();
+      try (InputStream from = Channels.newInputStream(Posix.openRead(source.path()));
+          OutputStream to = RepositoryWriteException.guard(Channels.newOutputStream(Posix.createNew(temp, 0600)),
+              repo.root(), "metadata file " + base)) {
+        from.transferTo(to);
+      }
+      Posix.fsync(temp);
+      CrashPoints.reach("metadata written " + base);
+      Posix.rename(temp, dataPath(IncrementName.format(base.getBytes(StandardCharsets.US_ASCII), at, type, true)));
+      CrashPoints.reach("metadata published " + base + " " + type.suffix());
+    }
+
     void discard() {
       try {
         out.close();
@@ -161,6 +230,35 @@ final class SessionFiles {
         // the file is deleted anyway
       }
       MirrorWriter.deleteQuietly(temp);
+    }
+  }
+
+  /** Copies the first {@code records} records of a metadata text, byte for byte. */
+  static void copyRecords(InputStream in, long records, OutputStream out, RepoFile source) throws IOException {
+    BufferedInputStream text = new BufferedInputStream(in, 1 << 16);
+    byte[] line = new byte[256];
+    long started = 0;
+    while (true) {
+      int length = 0;
+      int b;
+      while ((b = text.read()) >= 0 && b != '\n') {
+        if (length == line.length) {
+          line = Arrays.copyOf(line, length * 2);
+        }
+        line[length++] = (byte) b;
+      }
+      if (b < 0 && length == 0) {
+        break;
+      }
+      if (length >= FILE.length && Arrays.equals(line, 0, FILE.length, FILE, 0, FILE.length) && ++started > records) {
+        return;
+      }
+      out.write(line, 0, length);
+      out.write('\n');
+    }
+    if (started < records) {
+      throw new RepositoryException("'" + source.display() + "' has " + started + " records, fewer than the "
+          + records + " this session found the same as before: the metadata changed while the backup ran?");
     }
   }
 

@@ -61,6 +61,7 @@ final class TreeMerge {
   private final Accounts accounts = new Accounts();
   private final Deque<Frame> frames = new ArrayDeque<>();
   private FileMeta oldNext;
+  private long oldTaken;
   private RelPath lastEmitted;
   private long rootDevice;
 
@@ -154,9 +155,15 @@ final class TreeMerge {
     if (oldNext != null && oldNext.path().equals(path)) {
       FileMeta m = oldNext;
       oldNext = old.next();
+      oldTaken++;
       return m;
     }
     return null;
+  }
+
+  /** How many records of the previous session the walk has taken (all of them, once it ran). */
+  long previousRecords() {
+    return oldTaken;
   }
 
   private void walkChildren(RelPath dir, boolean oldIsDir, boolean newIsDir) throws IOException {
@@ -241,7 +248,8 @@ final class TreeMerge {
     while (oldNext != null && dir.contains(oldNext.path()) && !dir.equals(oldNext.path())) {
       FileMeta m = oldNext;
       oldNext = old.next();
-      enqueue(() -> files.entry(m, xattrsOf(m.path()), aclOf(m.path())));
+      oldTaken++;
+      enqueue(() -> files.entry(m, xattrsOf(m.path()), aclOf(m.path()), true));
     }
   }
 
@@ -353,7 +361,7 @@ final class TreeMerge {
         if (w != null) {
           stats.changedFiles++;
           countSource(w);
-          files.entry(w, n.xattrs(), n.acl());
+          files.entry(w, n.xattrs(), n.acl(), false);
         }
       };
       if (m.type() == FileType.REGULAR) {
@@ -373,7 +381,7 @@ final class TreeMerge {
     if (m.type() == FileType.REGULAR) {
       writeRegularLater(carry(m, o, null), n, o.type() == FileType.REGULAR, w -> {
         if (w == null) {
-          files.entry(o, xattrsOf(o.path()), aclOf(o.path())); // o is not a directory here
+          files.entry(o, xattrsOf(o.path()), aclOf(o.path()), true); // o is not a directory here
           return;
         }
         stats.changedFiles++;
@@ -569,20 +577,24 @@ final class TreeMerge {
   }
 
   private void emitNow(FileMeta o, FileMeta written, SourceEntry n) throws IOException {
-    files.entry(written, n.xattrs(), n.acl());
+    byte[] before = null;
+    if (o != null && !o.equals(written)) { // equal fields give equal records: skip the text
+      byte[] text = MetadataWriter.record(o);
+      if (!Arrays.equals(text, MetadataWriter.record(written))) {
+        before = text;
+      }
+    }
+    files.entry(written, n.xattrs(), n.acl(), o != null && before == null);
     if (o == null && increments != null) {
       files.previousVersion(MetadataWriter.absent(written.path()));
-    } else if (o != null && !o.equals(written)) { // equal fields give equal records: skip the text
-      byte[] before = MetadataWriter.record(o);
-      if (!Arrays.equals(before, MetadataWriter.record(written))) {
-        files.previousVersion(before);
-      }
+    } else if (before != null) {
+      files.previousVersion(before);
     }
   }
 
   /** After a failure, the previous record stays (and so does its mirror entry). */
   private void keepOld(FileMeta o) throws IOException {
-    enqueue(() -> files.entry(o, xattrsOf(o.path()), aclOf(o.path())));
+    enqueue(() -> files.entry(o, xattrsOf(o.path()), aclOf(o.path()), true));
     if (o.type() == FileType.DIRECTORY) {
       carryOldSubtree(o.path());
     }

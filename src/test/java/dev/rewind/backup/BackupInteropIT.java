@@ -181,6 +181,73 @@ class BackupInteropIT {
         "the mirror's a/b did not get the source's mtime (whole seconds, as recorded) back after the write inside it");
   }
 
+  /**
+   * A session in which nothing changed copies the previous metadata snapshot; one with a change
+   * copies the records before it from the previous snapshot's text. Either way every session's
+   * records are rdiff-backup's for the same trees, and rdiff-backup verifies every session.
+   */
+  @Test
+  void metadataOfSessionsWithoutAndWithChanges_isRdiffBackupsRecordForRecord() throws IOException {
+    Path dir = work.resolve("same-metadata");
+    Path src = Files.createDirectories(dir.resolve("src/m"));
+    for (String name : List.of("a", "m/b", "m/c", "z")) {
+      Files.writeString(dir.resolve("src").resolve(name), name + "\n");
+    }
+    RdiffBackup rdiff = RdiffBackup.withTz(Variant.DEFAULT.tz);
+    Path ours = dir.resolve("rewind");
+    Path theirs = dir.resolve("rdiff");
+    List<Long> times = new ArrayList<>();
+    List<byte[]> snapshots = new ArrayList<>(); // each session's own, right after it
+    List<Runnable> changes = List.of(
+        () -> { }, // initial
+        () -> { }, // nothing changed: the snapshot is copied
+        () -> write(src.resolve("b"), "b, longer\n"), // in the middle
+        () -> write(dir.resolve("src/zz"), "new at the end\n"),
+        () -> delete(dir.resolve("src/a")), // at the start
+        () -> { },
+        () -> delete(dir.resolve("src/zz"))); // at the end
+    for (int n = 0; n < changes.size(); n++) {
+      changes.get(n).run();
+      long t = SourceSeries.time(n + 1);
+      times.add(t);
+      rewindBackup(Variant.DEFAULT, dir.resolve("src"), ours, t);
+      rdiff.backup(dir.resolve("src"), theirs, t);
+      snapshots.add(Files.readAllBytes(snapshot(ours, t)));
+    }
+    assertTrue(java.util.Arrays.equals(snapshots.get(0), snapshots.get(1)), "session 2's snapshot is not session 1's");
+    assertTrue(java.util.Arrays.equals(snapshots.get(4), snapshots.get(5)), "session 6's snapshot is not session 5's");
+    assertFalse(java.util.Arrays.equals(snapshots.get(1), snapshots.get(2)), "session 3 changed a file");
+    RepoChecks.assertListsSessions(rdiff, ours, times, "same-metadata");
+    for (long t : times) {
+      assertEquals(RepoChecks.metadataAt(theirs, t), RepoChecks.metadataAt(ours, t), "records at " + t);
+      RepoChecks.verifyAt(rdiff, ours, t, "same-metadata at " + t);
+    }
+  }
+
+  /** Session {@code t}'s metadata snapshot (while it is the newest session, before it becomes a diff). */
+  private static Path snapshot(Path repo, long t) throws IOException {
+    String prefix = "mirror_metadata." + dev.rewind.repo.TimeStrings.format(t, java.time.ZoneId.of(Variant.DEFAULT.tz), false);
+    try (var files = Files.list(repo.resolve("rdiff-backup-data"))) {
+      return files.filter(f -> f.getFileName().toString().startsWith(prefix)).findFirst().orElseThrow();
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.delete(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The ctime of every directory of a mirror but the repository root, by relative path. */
   private static Map<String, Object> ctimes(Path mirror) throws IOException {
     Map<String, Object> out = new java.util.TreeMap<>();

@@ -135,6 +135,38 @@ class CrashSafetyIT {
     summarize("incremental", points, steps, failures, start);
   }
 
+  /**
+   * A session in which nothing changed, which copies the previous metadata snapshot instead of
+   * writing one, is killed at each of its crash points; recovery alternates as above.
+   */
+  @Test
+  void noChangeBackup_killedAtEveryCrashPoint_regressesToThePreviousSessionAndBacksUpAgain() throws Exception {
+    long start = System.nanoTime();
+    Scenario s = Scenario.build(work.resolve("no-change"), new Shape(3, 1_100_000, 0, 0), 3);
+    Proc.run(jarCommand("--current-time", Long.toString(time(4)), "backup", s.src.toString(), s.repo.toString()),
+        null, jarEnv(), CRASH_RUN_TIMEOUT).expect(0);
+    s.sessions.add(s.changed); // session 4 is the last good one; session 5 changes nothing
+    s.dataFiles = dataFiles(s.repo);
+    long points = countCrashPoints(s.src, s.repo, s.dir.resolve("count"), time(5));
+    log("no-change session: %d crash points", points);
+    assertTrue(points >= 8, "only " + points + " crash points in a no-change session");
+
+    Map<Long, String> steps = new ConcurrentSkipListMap<>();
+    Map<Long, String> failures = runAll(points, n -> {
+      Path dir = s.dir.resolve("n" + n);
+      Path repo = dir.resolve("repo");
+      copy(s.repo, repo);
+      String step = expectCrash(timed("crash run", () -> crashRun(s.src, repo, time(5), n)), n);
+      steps.put(n, step);
+      assertEquals(2, markers(repo).size(), "markers after the crash at " + step + ": " + markers(repo));
+      Recovery how = Recovery.values()[(int) (n % 3)];
+      recoverAndCheck(s, repo, dir, how, true, "no-change point " + n + " (" + step + "), " + how);
+      TreeBuilder.deleteRecursively(dir);
+    });
+    assertTrue(steps.containsValue("metadata written mirror_metadata"), "the snapshot copy passed no crash point: " + steps);
+    summarize("no-change", points, steps, failures, start);
+  }
+
   /** The initial session is killed at each of its crash points; the next backup starts over. */
   @Test
   void initialBackup_killedAtEveryCrashPoint_nextBackupStartsOver() throws Exception {

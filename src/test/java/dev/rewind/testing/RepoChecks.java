@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rewind.cli.Main;
 import dev.rewind.core.FileMeta;
+import dev.rewind.core.SessionTime;
 import dev.rewind.history.MetadataChain;
 import dev.rewind.posix.Posix;
 import dev.rewind.posix.Stat;
@@ -173,6 +174,24 @@ public final class RepoChecks {
       }
     }
     return null;
+  }
+
+  /** Every record of session {@code epochSecond}'s metadata, read with Rewind's metadata reader. */
+  public static List<FileMeta> metadataAt(Path repo, long epochSecond) {
+    List<FileMeta> out = new ArrayList<>();
+    try {
+      Repository r = Repository.open(Posix.bytes(repo));
+      SessionTime at = r.sessions().stream().filter(s -> s.epochSecond() == epochSecond).findFirst()
+          .orElseThrow(() -> new AssertionError("no session " + epochSecond + " in " + repo));
+      try (MetadataChain chain = MetadataChain.open(r, at)) {
+        for (FileMeta m = chain.next(); m != null; m = chain.next()) {
+          out.add(m);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
   }
 
   /** The escaped paths in the newest session's metadata, read with Rewind's metadata reader. */
