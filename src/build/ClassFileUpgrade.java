@@ -27,7 +27,8 @@ import org.objectweb.asm.commons.JSRInlinerAdapter;
  * unchanged except that jsr/ret subroutines (not allowed from Java 7 on) are inlined.
  *
  * <p>Usage: {@code java -cp JAR ClassFileUpgrade.java JAR}; the jar is replaced atomically. A
- * class whose frames cannot be computed (a type it names cannot be loaded) is left as it was.
+ * class whose frames cannot be computed (a type it names cannot be loaded) is left as it was,
+ * with a line on stderr; otherwise the step is silent (InstallerIT checks the result).
  */
 public final class ClassFileUpgrade {
   private static final int JAVA_6 = 50;
@@ -35,8 +36,6 @@ public final class ClassFileUpgrade {
   public static void main(String[] args) throws IOException {
     Path jar = Path.of(args[0]);
     Path temp = jar.resolveSibling(jar.getFileName() + ".upgrading");
-    int upgraded = 0;
-    int kept = 0;
     try (URLClassLoader types = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
         ZipFile in = new ZipFile(jar.toFile());
         OutputStream raw = Files.newOutputStream(temp);
@@ -47,10 +46,8 @@ public final class ClassFileUpgrade {
         if (isOldClass(entry, data)) {
           try {
             data = upgrade(data, types);
-            upgraded++;
           } catch (RuntimeException | LinkageError e) {
             System.err.println("ClassFileUpgrade: kept " + entry.getName() + " as it was: " + e);
-            kept++;
           }
         }
         ZipEntry copy = new ZipEntry(entry.getName());
@@ -61,8 +58,6 @@ public final class ClassFileUpgrade {
       }
     }
     Files.move(temp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    System.out.println("ClassFileUpgrade: " + upgraded + " classes of " + jar.getFileName()
-        + " rewritten in the Java 8 format" + (kept > 0 ? ", " + kept + " kept as they were" : ""));
   }
 
   private static boolean isOldClass(ZipEntry entry, byte[] data) {
