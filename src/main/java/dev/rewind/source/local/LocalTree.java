@@ -43,7 +43,7 @@ public final class LocalTree implements SourceTree {
   public SourceEntry stat(RelPath path) throws IOException {
     byte[] abs = path.under(root);
     Stat st = Posix.lstat(abs);
-    List<byte[]> names = xattrNames(abs, st);
+    List<byte[]> names = xattrNames(st, () -> Posix.listXattrs(abs));
     return entry(path, abs, st, names);
   }
 
@@ -59,7 +59,7 @@ public final class LocalTree implements SourceTree {
         RelPath path = dir.child(name);
         try {
           Stat st = d.lstat(name);
-          List<byte[]> xattrNames = xattrNames(d, name, st);
+          List<byte[]> xattrNames = xattrNames(st, () -> d.listXattrs(name));
           out.add(entry(path, path.under(root), st, xattrNames));
         } catch (java.nio.file.NoSuchFileException vanished) {
           // deleted between readdir and lstat: it simply is not part of this session
@@ -109,23 +109,17 @@ public final class LocalTree implements SourceTree {
     return b.build();
   }
 
-  private static List<byte[]> xattrNames(byte[] abs, Stat st) {
-    if (st.type() == FileType.SYMLINK) {
-      return List.of();
-    }
-    try {
-      return Posix.listXattrs(abs);
-    } catch (IOException e) {
-      return List.of(); // unreadable xattrs: recorded as none, like rdiff-backup
-    }
+  /** How an entry's xattr names are listed: by path, or by name in its open directory. */
+  private interface XattrLister {
+    List<byte[]> names() throws IOException;
   }
 
-  private static List<byte[]> xattrNames(Posix.Dir dir, byte[] name, Stat st) {
+  private static List<byte[]> xattrNames(Stat st, XattrLister lister) {
     if (st.type() == FileType.SYMLINK) {
       return List.of();
     }
     try {
-      return dir.listXattrs(name);
+      return lister.names();
     } catch (IOException e) {
       return List.of(); // unreadable xattrs: recorded as none, like rdiff-backup
     }
