@@ -6,12 +6,12 @@ import dev.rewind.core.SessionTime;
 import dev.rewind.posix.Posix;
 import dev.rewind.repo.IncrementName;
 import dev.rewind.repo.IncrementType;
+import dev.rewind.repo.MetadataReader;
 import dev.rewind.repo.MetadataWriter;
 import dev.rewind.repo.RepoFile;
 import dev.rewind.repo.Repository;
 import dev.rewind.repo.SideFileWriter;
 import dev.rewind.repo.Xattr;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +20,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -34,7 +33,6 @@ import java.util.zip.GZIPOutputStream;
 final class SessionFiles {
   /** rdiff-backup keeps a full snapshot when the 8 metadata files before it are diffs. */
   private static final int MAX_DIFF_RUN = 8;
-  private static final byte[] FILE = "File ".getBytes(StandardCharsets.US_ASCII);
 
   private final Repository repo;
   private final SessionTime time;
@@ -102,9 +100,7 @@ final class SessionFiles {
     RepoFile previousSnapshot = sameAsSnapshot;
     sameAsSnapshot = null;
     if (sameRecords > 0) {
-      try (InputStream in = Repository.open(previousSnapshot)) {
-        copyRecords(in, sameRecords, snapshot.out(), previousSnapshot);
-      }
+      copyRecords(Repository.open(previousSnapshot), sameRecords, snapshot.out(), previousSnapshot);
     }
   }
 
@@ -233,34 +229,17 @@ final class SessionFiles {
     }
   }
 
-  /** Copies the first {@code records} records of a metadata text, byte for byte. */
+  /** Copies the first {@code records} records of a metadata text, byte for byte; closes {@code in}. */
   static void copyRecords(InputStream in, long records, OutputStream out, RepoFile source) throws IOException {
-    BufferedInputStream text = new BufferedInputStream(in, 1 << 16);
-    byte[] line = new byte[256];
-    long started = 0;
-    while (true) {
-      int length = 0;
-      int b;
-      while ((b = text.read()) >= 0 && b != '\n') {
-        if (length == line.length) {
-          line = Arrays.copyOf(line, length * 2);
-        }
-        line[length++] = (byte) b;
+    try (MetadataReader text = new MetadataReader(in, source.display())) {
+      long copied = text.copyRecords(records, out);
+      if (copied < records) {
+        throw new RepositoryException("'" + source.display() + "' has " + copied + " records, fewer than the "
+            + records + " this session found the same as before: the metadata changed while the backup ran?");
       }
-      if (b < 0 && length == 0) {
-        break;
-      }
-      if (length >= FILE.length && Arrays.equals(line, 0, FILE.length, FILE, 0, FILE.length) && ++started > records) {
-        return;
-      }
-      out.write(line, 0, length);
-      out.write('\n');
-    }
-    if (started < records) {
-      throw new RepositoryException("'" + source.display() + "' has " + started + " records, fewer than the "
-          + records + " this session found the same as before: the metadata changed while the backup ran?");
     }
   }
+
 
   private byte[] dataPath(byte[] unquotedName) {
     return repo.dataPath(unquotedName);

@@ -172,7 +172,10 @@ public final class Posix {
 
   /** The names in a directory (without {@code .} and {@code ..}), in no particular order. */
   public static List<byte[]> list(byte[] dir) throws IOException {
-    List<DirEntry> entries = listEntries(dir);
+    return names(listEntries(dir));
+  }
+
+  private static List<byte[]> names(List<DirEntry> entries) {
     List<byte[]> names = new ArrayList<>(entries.size());
     for (DirEntry e : entries) {
       names.add(e.name());
@@ -237,12 +240,7 @@ public final class Posix {
 
     /** The names in the directory (without {@code .} and {@code ..}), in no particular order. */
     public List<byte[]> names() {
-      List<DirEntry> entries = readEntries(stream);
-      List<byte[]> names = new ArrayList<>(entries.size());
-      for (DirEntry e : entries) {
-        names.add(e.name());
-      }
-      return names;
+      return Posix.names(readEntries(stream));
     }
 
     /** {@code lstat} of an entry. */
@@ -256,36 +254,23 @@ public final class Posix {
 
     /** The names of an entry's extended attributes (of a symlink itself, never its target). */
     public List<byte[]> listXattrs(byte[] name) throws IOException {
-      if (!listxattratWorks) {
-        return Posix.listXattrs(join(path, name));
-      }
-      byte[] n = cstr(name);
-      long size = LIBC.syscall(SYS_LISTXATTRAT, fd, n, AT_SYMLINK_NOFOLLOW, null, 0);
-      if (size == 0) {
-        return List.of(); // most entries: no buffer to fill and copy
-      }
-      if (size > 0) {
-        for (int capacity = (int) size; capacity <= (1 << 24); capacity *= 4) {
-          byte[] buf = new byte[capacity];
-          long len = LIBC.syscall(SYS_LISTXATTRAT, fd, n, AT_SYMLINK_NOFOLLOW, buf, capacity);
-          if (len >= 0) {
-            return splitNul(buf, (int) len);
-          }
-          if (LastError.getLastError(RUNTIME) != ERANGE) {
-            break; // e.g. replaced since the first call: the path call below reports it
-          }
+      if (listxattratWorks) {
+        byte[] n = cstr(name);
+        List<byte[]> names =
+            xattrNames((buf, size) -> LIBC.syscall(SYS_LISTXATTRAT, fd, n, AT_SYMLINK_NOFOLLOW, buf, size));
+        if (names != null) {
+          return names;
         }
-        return Posix.listXattrs(join(path, name));
+        int errno = LastError.getLastError(RUNTIME);
+        if (errno == ENOSYS || errno == EPERM) {
+          // an older kernel, or a seccomp filter that does not know the call: by path from now on
+          // (the path call below throws the entry's own error if it has one)
+          List<byte[]> viaPath = Posix.listXattrs(join(path, name));
+          listxattratWorks = false;
+          return viaPath;
+        }
       }
-      int errno = LastError.getLastError(RUNTIME);
-      if (errno == ENOTSUP) {
-        return List.of();
-      }
-      List<byte[]> viaPath = Posix.listXattrs(join(path, name)); // throws the entry's own error
-      if (errno == ENOSYS || errno == EPERM) {
-        listxattratWorks = false; // an older kernel, or a seccomp filter that does not know it
-      }
-      return viaPath;
+      return Posix.listXattrs(join(path, name)); // also reports this entry's own error
     }
 
     @Override
@@ -524,21 +509,44 @@ public final class Posix {
   /** The names of the extended attributes of an entry (empty where unsupported). */
   public static List<byte[]> listXattrs(byte[] path) throws IOException {
     byte[] p = cstr(path);
-    for (int size = 1024; ; size *= 4) {
-      byte[] buf = new byte[size];
-      long n = LIBC.llistxattr(p, buf, size);
-      if (n >= 0) {
-        return splitNul(buf, (int) n);
-      }
-      int errno = LastError.getLastError(RUNTIME);
-      if (errno == ENOTSUP) {
+    List<byte[]> names = xattrNames((buf, size) -> LIBC.llistxattr(p, buf, size));
+    if (names == null) {
+      throw error("listxattr", path);
+    }
+    return names;
+  }
+
+  /** A {@code listxattr}-style call: fills {@code buf} (null: just says the size needed). */
+  private interface XattrListCall {
+    long call(byte[] buf, long size);
+  }
+
+  /**
+   * The names a {@code listxattr}-style call gives (empty where xattrs are unsupported), or null
+   * when it fails (its errno is then the last error). It asks for the size first, so an entry
+   * without xattrs, most of them, costs no buffer to fill and copy; a list that grows between
+   * the two calls is asked for again.
+   */
+  private static List<byte[]> xattrNames(XattrListCall listxattr) {
+    while (true) {
+      long size = listxattr.call(null, 0);
+      if (size == 0) {
         return List.of();
       }
-      if (errno != ERANGE || size > (1 << 24)) {
-        throw error("listxattr", path, errno);
+      if (size < 0) {
+        return LastError.getLastError(RUNTIME) == ENOTSUP ? List.of() : null;
+      }
+      byte[] buf = new byte[(int) size]; // at most 64 KiB: the kernel's limit for a list
+      long len = listxattr.call(buf, size);
+      if (len >= 0) {
+        return splitNul(buf, (int) len);
+      }
+      if (LastError.getLastError(RUNTIME) != ERANGE) {
+        return null;
       }
     }
   }
+
 
   /** One extended attribute's value, or null if the entry does not have it. */
   public static byte[] getXattr(byte[] path, byte[] name) throws IOException {

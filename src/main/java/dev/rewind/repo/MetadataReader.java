@@ -7,6 +7,7 @@ import dev.rewind.core.RelPath;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -84,6 +85,28 @@ public final class MetadataReader implements Closeable {
     } catch (IllegalArgumentException e) {
       throw bad(e.getMessage());
     }
+  }
+
+  /**
+   * Copies the text of the next {@code records} records to {@code out} byte for byte, as they
+   * are in the file, and returns how many there were (fewer only at the end of the file). A
+   * record starts at a line beginning with {@code File }; {@link #next()} goes on after them.
+   */
+  public long copyRecords(long records, OutputStream out) throws IOException {
+    long copied = 0;
+    while (pending || readLine()) {
+      if (startsWith(FILE)) {
+        if (copied == records) {
+          pending = true;
+          return copied;
+        }
+        copied++;
+      }
+      pending = false;
+      out.write(line, 0, lineLength);
+      out.write('\n');
+    }
+    return copied;
   }
 
   /**
